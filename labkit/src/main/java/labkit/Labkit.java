@@ -1,0 +1,44 @@
+package labkit;
+
+import ai.djl.engine.Engine;
+
+/**
+ * One-call set-up for notebooks and programs: offline DJL, deliberate PyTorch thread settings and quiet logs,
+ * then a one-line summary. Call {@link #init()} before the first NDArray is made.
+ */
+public final class Labkit {
+    private Labkit() {}
+
+    /** labkit's version, from the jar manifest when packaged. */
+    public static String version() {
+        String v = Labkit.class.getPackage().getImplementationVersion();
+        return v != null ? v : "dev";
+    }
+
+    /** True when {@code LABKIT_QUICK} (environment) or {@code labkit.quick} (system property) is 1/true. */
+    public static boolean quick() {
+        String v = System.getProperty("labkit.quick", System.getenv("LABKIT_QUICK"));
+        return v != null && (v.equals("1") || v.equalsIgnoreCase("true") || v.equalsIgnoreCase("yes"));
+    }
+
+    /**
+     * Sets DJL offline, one inter-op thread (measured 2–4× faster training on 2-core machines than DJL's
+     * default) and warn-level logging, unless the user already chose otherwise, then returns a summary line.
+     */
+    public static String init() {
+        setDefault("ai.djl.offline", "true");
+        setDefault("ai.djl.pytorch.num_interop_threads", "1");
+        setDefault("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+        setDefault("org.slf4j.simpleLogger.log.ai.djl", "warn");
+        Engine engine = Engine.getInstance();
+        return String.format("labkit %s | DJL %s, engine %s %s | interop threads %s | quick mode %s",
+                version(), Engine.getDjlVersion(), engine.getEngineName(), engine.getVersion(),
+                System.getProperty("ai.djl.pytorch.num_interop_threads"), quick() ? "on" : "off");
+    }
+
+    private static void setDefault(String key, String value) {
+        if (System.getProperty(key) == null) {
+            System.setProperty(key, value);
+        }
+    }
+}
