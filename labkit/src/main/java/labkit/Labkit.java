@@ -30,6 +30,8 @@ public final class Labkit {
         setDefault("ai.djl.pytorch.num_interop_threads", "1");
         setDefault("org.slf4j.simpleLogger.defaultLogLevel", "warn");
         setDefault("org.slf4j.simpleLogger.log.ai.djl", "warn");
+        // the CUDA probe warns on every CPU-only machine; it is not news to a student
+        setDefault("org.slf4j.simpleLogger.log.ai.djl.util.cuda", "error");
         Engine engine = Engine.getInstance();
         return String.format("labkit %s | DJL %s, engine %s %s | interop threads %s | quick mode %s",
                 version(), Engine.getDjlVersion(), engine.getEngineName(), engine.getVersion(),

@@ -1,0 +1,243 @@
+package labkit.data;
+
+import ai.djl.modality.cv.ImageFactory;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.training.dataset.RandomAccessDataset;
+import ai.djl.training.dataset.Record;
+import ai.djl.translate.Transform;
+import ai.djl.util.Progress;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+import java.util.stream.Stream;
+import javax.imageio.ImageIO;
+
+/**
+ * An image-classification dataset read from a folder with one sub-folder per class, like torchvision's
+ * {@code ImageFolder}: classes are the sub-folder names in sorted order, labels their indices. Each record is
+ * (image after {@link #transform()}, label as a scalar int64). Without a transform the image is an H×W×3 uint8
+ * array; with e.g. {@code ToTensor} it is 3×H×W float32.
+ *
+ * <p>Use {@link #split(double, long)} for a seeded train/validation split and {@link #withTransform} to give
+ * the two parts different pipelines (augmentation for training only).
+ */
+public final class ImageFolderDataset extends RandomAccessDataset {
+
+    /** File extensions read as images (case-insensitive), as torchvision's IMG_EXTENSIONS for PNG/JPEG/BMP/GIF. */
+    public static final List<String> IMAGE_EXTENSIONS = List.of(".png", ".jpg", ".jpeg", ".bmp", ".gif");
+
+    /** One image file and its class index. */
+    public record Sample(Path path, int label) {}
+
+    /** A train/validation pair made by {@link #split(double, long)}. */
+    public record Split(ImageFolderDataset train, ImageFolderDataset validation) {}
+
+    private final Path root;
+    private final List<String> classes;
+    private final List<Sample> samples;
+    private final Transform transform;
+    private final Builder settings;
+
+    private ImageFolderDataset(Builder b, Path root, List<String> classes, List<Sample> samples, Transform transform) {
+        super(b);
+        this.settings = b;
+        this.root = root;
+        this.classes = List.copyOf(classes);
+        this.samples = List.copyOf(samples);
+        this.transform = transform;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The folder the dataset was read from. */
+    public Path root() {
+        return root;
+    }
+
+    /** Class names (sub-folder names) in label order. */
+    public List<String> classes() {
+        return classes;
+    }
+
+    /** The image files and labels, in the order records are indexed. */
+    public List<Sample> samples() {
+        return samples;
+    }
+
+    /** The transform applied to each image, or {@code null}. */
+    public Transform transform() {
+        return transform;
+    }
+
+    /** Number of images in each class, in label order. */
+    public int[] classCounts() {
+        int[] counts = new int[classes.size()];
+        for (Sample s : samples) {
+            counts[s.label()]++;
+        }
+        return counts;
+    }
+
+    /** A copy of this dataset (same files, same sampling) whose images go through {@code transform}. */
+    public ImageFolderDataset withTransform(Transform transform) {
+        return new ImageFolderDataset(settings, root, classes, samples, transform);
+    }
+
+    /** The first {@code n} samples after a seeded shuffle (all when {@code n >= size()}). */
+    public ImageFolderDataset subset(int n, long seed) {
+        List<Sample> shuffled = new ArrayList<>(samples);
+        Collections.shuffle(shuffled, new Random(seed));
+        return new ImageFolderDataset(settings, root, classes, shuffled.subList(0, Math.min(n, shuffled.size())), transform);
+    }
+
+    /**
+     * Splits the samples into train and validation parts with a seeded shuffle; {@code trainFraction} of the
+     * images (rounded down, at least one on each side) go to training. Both parts keep this transform.
+     */
+    public Split split(double trainFraction, long seed) {
+        if (!(trainFraction > 0 && trainFraction < 1)) {
+            throw new IllegalArgumentException("trainFraction must be in (0, 1), got " + trainFraction);
+        }
+        if (samples.size() < 2) {
+            throw new IllegalArgumentException("need at least 2 images to split, " + root + " has " + samples.size());
+        }
+        List<Sample> shuffled = new ArrayList<>(samples);
+        Collections.shuffle(shuffled, new Random(seed));
+        int nTrain = Math.max(1, Math.min(shuffled.size() - 1, (int) Math.floor(trainFraction * shuffled.size())));
+        return new Split(
+                new ImageFolderDataset(settings, root, classes, shuffled.subList(0, nTrain), transform),
+                new ImageFolderDataset(settings, root, classes, shuffled.subList(nTrain, shuffled.size()), transform));
+    }
+
+    /** Reads one image as an H×W×3 uint8 RGB array, with an error naming the file when it cannot. */
+    public static NDArray readImage(Path file, NDManager manager) throws IOException {
+        BufferedImage img;
+        try {
+            img = ImageIO.read(file.toFile());
+        } catch (IOException e) {
+            throw new IOException("cannot read image file " + file + ": " + e.getMessage(), e);
+        }
+        if (img == null) {
+            throw new IOException("cannot read image file " + file + ": not a PNG/JPEG/BMP/GIF image (corrupt or"
+                    + " wrong extension); remove it or convert it");
+        }
+        return ImageFactory.getInstance().fromImage(img).toNDArray(manager, ai.djl.modality.cv.Image.Flag.COLOR);
+    }
+
+    @Override
+    public Record get(NDManager manager, long index) throws IOException {
+        Sample s = samples.get(Math.toIntExact(index));
+        NDArray image = readImage(s.path(), manager);
+        if (transform != null) {
+            image = transform.transform(image);
+        }
+        NDArray label = manager.create((long) s.label());
+        return new Record(new NDList(image), new NDList(label));
+    }
+
+    @Override
+    protected long availableSize() {
+        return samples.size();
+    }
+
+    @Override
+    public void prepare(Progress progress) {
+        // files are listed when the dataset is built
+    }
+
+    @Override
+    public String toString() {
+        return String.format(Locale.ROOT, "ImageFolderDataset(%s, %d images, %d classes %s)",
+                root, samples.size(), classes.size(), classes);
+    }
+
+    /** Builder: the root folder, an optional transform, and DJL's sampling settings (batch size, shuffle). */
+    public static final class Builder extends BaseBuilder<Builder> {
+        private Path root;
+        private Transform transform;
+
+        @Override
+        protected Builder self() {
+            return this;
+        }
+
+        /** The folder holding one sub-folder per class. */
+        public Builder root(Path root) {
+            this.root = root;
+            return this;
+        }
+
+        /** The transform applied to every image (e.g. a {@code Compose} ending in ToTensor and Normalize). */
+        public Builder transform(Transform transform) {
+            this.transform = transform;
+            return this;
+        }
+
+        /**
+         * Lists the class folders and image files. Fails with a message naming the path when the root is missing
+         * or not a folder, has no class folders, or a class folder has no images.
+         */
+        public ImageFolderDataset build() {
+            if (root == null) {
+                throw new IllegalArgumentException("ImageFolderDataset: call root(path) with the dataset folder");
+            }
+            if (!Files.exists(root)) {
+                throw new IllegalArgumentException("dataset folder does not exist: " + root.toAbsolutePath()
+                        + " (generate one with labkit.data.synthetic.ShapesDataset or download the real data)");
+            }
+            if (!Files.isDirectory(root)) {
+                throw new IllegalArgumentException("dataset root is a file, not a folder: " + root.toAbsolutePath());
+            }
+            if (sampler == null) {
+                setSampling(32, true);
+            }
+            List<String> classes = new ArrayList<>();
+            List<Sample> samples = new ArrayList<>();
+            try (Stream<Path> dirs = Files.list(root)) {
+                dirs.filter(Files::isDirectory)
+                        .filter(p -> !p.getFileName().toString().startsWith("."))
+                        .sorted()
+                        .forEach(d -> classes.add(d.getFileName().toString()));
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot list dataset folder " + root, e);
+            }
+            if (classes.isEmpty()) {
+                throw new IllegalArgumentException("dataset folder " + root.toAbsolutePath()
+                        + " has no class sub-folders; expected " + root + "/<class name>/<image files>");
+            }
+            for (int label = 0; label < classes.size(); label++) {
+                Path dir = root.resolve(classes.get(label));
+                List<Path> files;
+                try (Stream<Path> s = Files.list(dir)) {
+                    files = s.filter(Files::isRegularFile).filter(ImageFolderDataset::isImageFile).sorted().toList();
+                } catch (IOException e) {
+                    throw new UncheckedIOException("cannot list class folder " + dir, e);
+                }
+                if (files.isEmpty()) {
+                    throw new IllegalArgumentException("class folder " + dir.toAbsolutePath() + " has no images ("
+                            + String.join(", ", IMAGE_EXTENSIONS) + "); add images or remove the folder");
+                }
+                for (Path f : files) {
+                    samples.add(new Sample(f, label));
+                }
+            }
+            return new ImageFolderDataset(this, root, classes, samples, transform);
+        }
+    }
+
+    static boolean isImageFile(Path p) {
+        String name = p.getFileName().toString().toLowerCase(Locale.ROOT);
+        return !name.startsWith(".") && IMAGE_EXTENSIONS.stream().anyMatch(name::endsWith);
+    }
+}

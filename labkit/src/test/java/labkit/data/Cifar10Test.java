@@ -1,0 +1,56 @@
+package labkit.data;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.training.dataset.Record;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class Cifar10Test {
+    @TempDir Path tmp;
+
+    private static byte[] record(int label, int seed) {
+        byte[] r = new byte[Cifar10.RECORD_BYTES];
+        r[0] = (byte) label;
+        for (int i = 1; i < r.length; i++) {
+            r[i] = (byte) ((i * 31 + seed) & 0xff);
+        }
+        return r;
+    }
+
+    @Test
+    void readsPlanarRecordsAsHwc() throws IOException {
+        byte[] a = record(3, 0);
+        byte[] b = record(9, 5);
+        byte[] file = new byte[2 * Cifar10.RECORD_BYTES];
+        System.arraycopy(a, 0, file, 0, a.length);
+        System.arraycopy(b, 0, file, a.length, b.length);
+        Files.write(tmp.resolve("data_batch_1.bin"), file);
+        Files.write(tmp.resolve("data_batch_2.bin"), a);
+        Cifar10 ds = Cifar10.builder().folder(tmp).build();
+        assertEquals(3, ds.size());
+        assertEquals(9, ds.label(1));
+        try (NDManager m = NDManager.newBaseManager()) {
+            Record rec = ds.get(m, 1);
+            NDArray img = rec.getData().head();
+            assertEquals(32, img.getShape().get(0));
+            // pixel (row 2, col 5), green channel = byte 1 + 1024 + 2*32 + 5 of the record
+            int expected = b[1 + 1024 + 2 * 32 + 5] & 0xff;
+            assertEquals(expected, img.get(2, 5, 1).toType(ai.djl.ndarray.types.DataType.INT32, false).getInt());
+            assertEquals(9L, rec.getLabels().head().getLong());
+        }
+    }
+
+    @Test
+    void wrongFileSizeIsAClearError() throws IOException {
+        Path f = tmp.resolve("data_batch_1.bin");
+        Files.write(f, new byte[100]);
+        IOException e = assertThrows(IOException.class, () -> Cifar10.builder().folder(tmp).build());
+        assertTrue(e.getMessage().contains(f.toString()), e.getMessage());
+    }
+}
