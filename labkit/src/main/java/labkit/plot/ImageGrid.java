@@ -58,6 +58,14 @@ public final class ImageGrid {
         return this;
     }
 
+    /**
+     * Adds one image given as an H×W×C array (uint8 or float in [0,255]) or a C×H×W tensor in [0,1], as
+     * {@link labkit.image.Images#toBufferedImage} reads them.
+     */
+    public ImageGrid add(ai.djl.ndarray.NDArray image, String title) {
+        return add(labkit.image.Images.toBufferedImage(image), title);
+    }
+
     /** Number of images added so far. */
     public int size() {
         return images.size();
