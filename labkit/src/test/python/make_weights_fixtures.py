@@ -202,6 +202,33 @@ def write_models():
     write_model("tinynet", TinyNetTwin(), torch.randn(2, 3, 12, 12, generator=g), g)
 
 
+def write_reduced(name, model, x, g):
+    """A torchvision architecture at reduced width: weights rounded to float16 (saved as float16 to stay small;
+    labkit converts them to float32 exactly), random BN statistics, reference eval logits in float32."""
+    randomize_bn(model, g)
+    with torch.no_grad():
+        for t in model.state_dict().values():
+            if t.dtype == torch.float32:
+                t.copy_(t.half().float())
+    model.eval()
+    with torch.no_grad():
+        y = model(x)
+    sd = collections.OrderedDict((k, v.half() if v.dtype == torch.float32 else v)
+                                 for k, v in model.state_dict().items())
+    torch.save(sd, os.path.join(OUT, name + ".pth"))
+    with open(os.path.join(OUT, name + ".json"), "w") as f:
+        json.dump({"input_shape": list(x.shape), "input": x.reshape(-1).tolist(),
+                   "output_shape": list(y.shape), "output": y.reshape(-1).tolist()}, f)
+
+
+def write_reduced_models():
+    g = torch.Generator().manual_seed(13)
+    torch.manual_seed(13)
+    # MobileNetV2(width_mult=0.25, num_classes=10) on 1×3×32×32 (the last conv stays 1280 wide in torchvision)
+    write_reduced("mobilenet_v2_w025", torchvision.models.mobilenet_v2(width_mult=0.25, num_classes=10),
+                  torch.randn(1, 3, 32, 32, generator=g), g)
+
+
 def write_keys():
     from torchvision.models import quantization as q
     os.makedirs(os.path.join(OUT, "keys"), exist_ok=True)
@@ -244,5 +271,6 @@ if __name__ == "__main__":
     write_dtypes()
     write_evil()
     write_models()
+    write_reduced_models()
     write_keys()
     write_categories()
