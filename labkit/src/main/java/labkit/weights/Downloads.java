@@ -233,11 +233,11 @@ public final class Downloads {
 
     /** Checks a file against its expected hashes; a fresh download that fails is deleted. */
     static void verify(RemoteFile file, Path path, boolean fresh) throws IOException {
-        if (file.sha256Prefix() == null && file.sha256() == null) {
+        if (!file.verifiable()) {
             return;
         }
-        String hex = sha256(path);
-        String why = file.mismatch(hex);
+        String hex = file.sha256Prefix() != null || file.sha256() != null ? digest(path, "SHA-256") : "";
+        String why = file.mismatch(hex, file.md5() != null ? digest(path, "MD5") : null);
         if (why != null) {
             if (fresh) {
                 Files.deleteIfExists(path);
@@ -251,9 +251,13 @@ public final class Downloads {
 
     /** The SHA-256 of a file as lowercase hex. */
     public static String sha256(Path path) throws IOException {
+        return digest(path, "SHA-256");
+    }
+
+    private static String digest(Path path, String algorithm) throws IOException {
         MessageDigest md;
         try {
-            md = MessageDigest.getInstance("SHA-256");
+            md = MessageDigest.getInstance(algorithm);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }

@@ -164,6 +164,23 @@ class DownloadsTest {
     }
 
     @Test
+    void anMd5PinnedFileIsCheckedToo() throws IOException {
+        String md5 = java.util.HexFormat.of().formatHex(md5(content));
+        Path got = downloads().build().fetch(RemoteFile.withMd5(url("set.tgz"), "set.tgz", md5));
+        assertArrayEquals(content, Files.readAllBytes(got));
+        assertThrows(HashMismatchException.class, () -> downloads().build()
+                .fetch(RemoteFile.withMd5(url("other.tgz"), "other.tgz", "0".repeat(32))));
+    }
+
+    private static byte[] md5(byte[] b) {
+        try {
+            return java.security.MessageDigest.getInstance("MD5").digest(b);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Test
     void hashPrefixComesFromTheFileName() {
         assertEquals("b0353104", RemoteFile.hashPrefix("mobilenet_v2-b0353104.pth"));
         assertEquals("7f5810bc", RemoteFile.hashPrefix("efficientnet_b0_rwightman-7f5810bc.pth"));
