@@ -7,7 +7,9 @@ import ai.djl.ndarray.types.Shape;
 public final class GlobalAvgPool extends StatelessBlock {
     @Override
     public NDArray apply(NDArray x, boolean training) {
-        return x.mean(new int[] {2, 3}, true);
+        // DJL's PyTorch engine averages over one axis only ("Only 1 axis is support!"): flatten H×W first
+        Shape s = x.getShape();
+        return x.reshape(s.get(0), s.get(1), -1).mean(new int[] {2}, true).reshape(s.get(0), s.get(1), 1, 1);
     }
 
     @Override
