@@ -151,6 +151,9 @@ public final class Fit implements AutoCloseable {
                 double lr = b.schedule.lr(epoch, baseLr);
                 b.optimizer.setLearningRate(lr);
                 engine.setRandomSeed(seedFor(epoch));
+                for (java.util.function.IntConsumer c : b.onEpochStart) {
+                    c.accept(epoch);
+                }
                 bar.start(epoch + 1, b.epochs, batches);
                 Map<String, Double> row = new LinkedHashMap<>();
                 Map<String, Double> trainVals = runEpoch(trainer, train, epoch, true, metricNames, bar);
@@ -416,6 +419,7 @@ public final class Fit implements AutoCloseable {
         private String name = "run";
         private PrintStream out = System.out;
         private final List<Consumer<History>> onEpochEnd = new ArrayList<>();
+        private final List<java.util.function.IntConsumer> onEpochStart = new ArrayList<>();
 
         private Builder(Loss loss) {
             if (loss == null) {
@@ -523,6 +527,16 @@ public final class Fit implements AutoCloseable {
         /** Called after every epoch (after its checkpoint is written) with the history so far. */
         public Builder onEpochEnd(Consumer<History> callback) {
             onEpochEnd.add(callback);
+            return this;
+        }
+
+        /**
+         * Called before every epoch with its 0-based index. Reseed random data transforms here (e.g.
+         * {@code e -> augment.reseed(seed + e)}): a transform whose random stream runs on across epochs would
+         * give a resumed run different augmentations than the uninterrupted one.
+         */
+        public Builder onEpochStart(java.util.function.IntConsumer callback) {
+            onEpochStart.add(callback);
             return this;
         }
 
