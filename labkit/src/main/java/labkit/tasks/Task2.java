@@ -115,7 +115,10 @@ public final class Task2 {
             this.dataset = dataset;
         }
 
-        /** Transform for the augmented run's training images: random ops, then conversion to a 3×H×W tensor. */
+        /**
+         * Transform for the augmented run's training images: random ops, then conversion to a 3×H×W tensor
+         * (default {@code Task1.trainTransform(seed)}). A {@code labkit.augment.Seedable} one is reseeded every epoch.
+         */
         public AugmentationStudy augmentation(Transform augmentation) {
             this.augmentation = augmentation;
             return this;
@@ -130,7 +133,7 @@ public final class Task2 {
             return this;
         }
 
-        /** Transform for validation images and the plain run: conversion to a 3×H×W tensor only. */
+        /** Transform for validation images and the plain run: conversion to a 3×H×W tensor only (default {@code Task1.evalTransform()}). */
         public AugmentationStudy plain(Transform plain) {
             this.plain = plain;
             return this;
@@ -182,10 +185,13 @@ public final class Task2 {
             return this;
         }
 
+        /** Fills in Task 1's pipelines for unset transforms and returns this study. */
         public AugmentationStudy build() {
-            if (augmentation == null || plain == null) {
-                throw new IllegalArgumentException("set both transforms: augmentation(randomOps + toTensor) and"
-                        + " plain(toTensor) — the CNN needs 3×H×W float tensors");
+            if (augmentation == null) {
+                augmentation = Task1.trainTransform(seed);
+            }
+            if (plain == null) {
+                plain = Task1.evalTransform();
             }
             return this;
         }
