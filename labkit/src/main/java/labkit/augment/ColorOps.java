@@ -94,18 +94,23 @@ final class ColorOps {
             } else {
                 h = 4f + gc - rc;
             }
-            h = (h / 6f + 1f) % 1f; // torch.fmod
-            // shift: (h + hue_factor) % 1.0 is Python's remainder (never negative)
-            h = h + shift;
-            h = h - (float) Math.floor(h);
+            // torch.fmod(h / 6 + 1, 1): h is in [-1, 5], so the sum is in [5/6, 2) and fmod is one exact subtraction
+            h = h / 6f + 1f;
             if (h >= 1f) {
-                h = 0f;
+                h -= 1f;
             }
-            // _hsv2rgb
+            // (h + hue_factor) % 1.0 is Python's remainder (never negative); h + shift is in [-0.5, 1.5)
+            h = h + shift;
+            if (h < 0f) {
+                h += 1f;
+            } else if (h >= 1f) {
+                h -= 1f;
+            }
+            // _hsv2rgb (h * 6 >= 0, so the int cast is floor)
             float v = maxc;
-            float i6 = (float) Math.floor(h * 6f);
+            int i6 = (int) (h * 6f);
             float f = h * 6f - i6;
-            int sector = Math.floorMod((int) i6, 6);
+            int sector = i6 % 6;
             float p = clamp01(v * (1f - s));
             float q = clamp01(v * (1f - s * f));
             float t = clamp01(v * (1f - s * (1f - f)));

@@ -7,8 +7,9 @@ import ai.djl.ndarray.types.Shape;
 public final class GlobalAvgPool extends StatelessBlock {
     @Override
     public NDArray apply(NDArray x, boolean training) {
-        // DJL 0.35's PyTorch mean with keepDims takes one axis at a time ("Only 1 axis is support")
-        return x.mean(new int[] {3}, true).mean(new int[] {2}, true);
+        // DJL's PyTorch engine averages over one axis only ("Only 1 axis is support!"): flatten H×W first
+        Shape s = x.getShape();
+        return x.reshape(s.get(0), s.get(1), -1).mean(new int[] {2}, true).reshape(s.get(0), s.get(1), 1, 1);
     }
 
     @Override
