@@ -10,6 +10,7 @@ public class PerChannelMinMaxObserver extends Observer {
     protected final int chAxis;
     protected float[] min;
     protected float[] max;
+    private int resolvedAxis = -1;
 
     protected PerChannelMinMaxObserver(Builder<?> b) {
         super(b, true);
@@ -34,6 +35,11 @@ public class PerChannelMinMaxObserver extends Observer {
             throw new IllegalArgumentException("chAxis " + chAxis + " does not fit a tensor of shape "
                     + f.getShape() + " (per-channel observers need >= 2 dimensions and -dims <= chAxis < dims)");
         }
+        if (resolvedAxis >= 0 && resolvedAxis != axis) {
+            throw new IllegalArgumentException("tensor of shape " + f.getShape() + " puts chAxis " + chAxis
+                    + " at " + axis + " but earlier tensors had it at " + resolvedAxis);
+        }
+        resolvedAxis = axis;
         int n = (int) f.getShape().get(axis);
         if (min != null && min.length != n) {
             throw new IllegalArgumentException("tensor has " + n + " channels along axis " + axis
@@ -62,7 +68,7 @@ public class PerChannelMinMaxObserver extends Observer {
     @Override
     public QParams calculateQParams() {
         requireObserved();
-        return qparamsFrom(min, max, chAxis);
+        return qparamsFrom(min, max, resolvedAxis);
     }
 
     @Override
