@@ -181,6 +181,20 @@ def quantize_cases():
     return cases
 
 
+def mobilenet_v2_fixture():
+    from torchvision.models import mobilenet_v2
+    from torchvision.models.quantization import mobilenet_v2 as qmobilenet_v2
+    out = {}
+    for name, ctor in (("mobilenet_v2", mobilenet_v2), ("quantizable_mobilenet_v2", qmobilenet_v2)):
+        m = ctor()
+        out[name] = {"keys": [k for k in m.state_dict().keys() if not k.endswith("num_batches_tracked")],
+                     "parameters": sum(p.numel() for p in m.parameters())}
+    small = mobilenet_v2(width_mult=0.35, num_classes=10)
+    out["mobilenet_v2_w0.35_c10"] = {"parameters": sum(p.numel() for p in small.parameters()),
+                                     "output_shape_1x3x64x64": list(small(torch.zeros(1, 3, 64, 64)).shape)}
+    return out
+
+
 def dump(name, obj):
     with open(os.path.join(OUT, name), "w") as f:
         json.dump(obj, f, separators=(",", ":"))
@@ -191,3 +205,4 @@ if __name__ == "__main__":
     dump("observers.json", observer_cases())
     dump("histogram.json", histogram_cases())
     dump("quantize.json", quantize_cases())
+    dump("mobilenet_v2.json", mobilenet_v2_fixture())

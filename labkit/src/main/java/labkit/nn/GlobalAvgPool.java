@@ -7,7 +7,8 @@ import ai.djl.ndarray.types.Shape;
 public final class GlobalAvgPool extends StatelessBlock {
     @Override
     public NDArray apply(NDArray x, boolean training) {
-        return x.mean(new int[] {2, 3}, true);
+        // DJL's PyTorch engine reduces one axis per mean() call ("Only 1 axis is support!")
+        return x.mean(new int[] {3}, true).mean(new int[] {2}, true);
     }
 
     @Override

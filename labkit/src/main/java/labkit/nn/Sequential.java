@@ -9,7 +9,7 @@ import ai.djl.nn.SequentialBlock;
  * state-dict keys. (DJL stores each child under a two-digit order prefix, e.g. "01conv";
  * {@link BlockTree} strips it.)
  */
-public class Sequential extends SequentialBlock {
+public class Sequential extends SequentialBlock implements Container {
 
     /** Adds a child named by its position ("0", "1", ...), as {@code nn.Sequential(...)} does. */
     @Override
@@ -24,5 +24,20 @@ public class Sequential extends SequentialBlock {
         }
         addChildBlock(name, block);
         return this;
+    }
+
+    /** Replaces the child called {@code name}, keeping its position (see {@link Container}). */
+    @Override
+    public void replaceChild(String name, Block block) {
+        for (int i = 0; i < children.size(); i++) {
+            String key = children.keyAt(i);
+            if (BlockTree.childName(key).equals(name)) {
+                children.remove(i);
+                children.add(i, key, block);
+                return;
+            }
+        }
+        throw new IllegalArgumentException("no child named '" + name + "' in " + getClass().getSimpleName()
+                + " (children: " + BlockTree.childNames(this) + ")");
     }
 }
