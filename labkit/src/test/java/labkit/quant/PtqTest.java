@@ -1,0 +1,104 @@
+package labkit.quant;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import java.util.List;
+import labkit.nn.BlockTree;
+import labkit.nn.ConvBnAct;
+import labkit.nn.Sequential;
+import org.junit.jupiter.api.Test;
+import tech.tablesaw.api.Table;
+
+class PtqTest {
+
+    static float relError(NDArray ref, NDArray got) {
+        return got.sub(ref).abs().max().getFloat() / ref.abs().max().getFloat();
+    }
+
+    @Test
+    void convStackFbgemm() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            Block model = TestModels.convStack(m, 3);
+            List<NDArray> batches = List.of(m.randomNormal(new Shape(2, 3, 16, 16)),
+                    m.randomNormal(new Shape(2, 3, 16, 16)).mul(1.5f), m.randomUniform(-1, 1, new Shape(2, 3, 16, 16)));
+            NDArray x = batches.get(0);
+            NDArray ref = TestModels.eval(model, m, x);
+
+            Ptq ptq = Ptq.prepare(model, QConfig.fbgemm());
+            assertEquals(3, ptq.fused().size());
+            assertEquals(List.of("quant", "1.0", "2.0", "3.0"), List.copyOf(ptq.activationObservers().keySet()));
+            assertEquals(List.of("1.0.0", "2.0.0", "3.0"), List.copyOf(ptq.weightObservers().keySet()));
+            assertTrue(BlockTree.parameters(model).containsKey("1.0.0.weight"), "wrappers add no name level");
+            ptq.calibrate(batches);
+            assertEquals(3, ptq.calibrationBatches());
+
+            // the input observer saw exactly the calibration batches
+            HistogramObserver alone = HistogramObserver.builder().reduceRange(true).build();
+            batches.forEach(alone::observe);
+            assertEquals(alone.calculateQParams(), ptq.activationObservers().get("quant").observer().calculateQParams());
+
+            Block q = ptq.convert();
+            NDArray out = TestModels.eval(q, m, x);
+            float err = relError(ref, out);
+            assertTrue(err > 0 && err < 0.05, "relative error " + err);
+
+            // weights sit on the int8 grid of their per-channel scales
+            QParams wq = ptq.weightQParams().get("1.0.0");
+            assertEquals(QScheme.PER_CHANNEL_SYMMETRIC, wq.qscheme());
+            NDArray w = BlockTree.parameters(q).get("1.0.0.weight").getArray();
+            NDArray steps = w.div(m.create(wq.scale()).reshape(8, 1, 1, 1));
+            assertTrue(steps.sub(steps.round()).abs().max().getFloat() < 1e-3);
+
+            Table t = ptq.qparamsTable();
+            assertEquals(7, t.rowCount());
+            assertEquals("activation", t.stringColumn("kind").get(0));
+            assertEquals("weight", t.stringColumn("kind").get(6));
+            assertEquals(127, t.intColumn("quant_max").get(0), "fbgemm activations use reduce_range 0..127");
+            assertEquals(8, t.intColumn("channels").get(4));
+            assertThrows(IllegalStateException.class, () -> ptq.calibrate(x));
+        }
+    }
+
+    @Test
+    void smallMobileNetQnnpack() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            Block model = TestModels.smallMobileNet(m, 4);
+            NDArray x = m.randomNormal(new Shape(2, 3, 32, 32));
+            NDArray ref = TestModels.eval(model, m, x);
+            Ptq ptq = Ptq.prepare(model, QConfig.qnnpack());
+            assertEquals(64, ptq.activationObservers().size());
+            assertEquals(53, ptq.weightObservers().size());
+            assertTrue(ptq.activationObservers().containsKey("features.3.skip_add"));
+            assertTrue(ptq.activationObservers().containsKey("features.1.conv.1"), "project conv observed");
+            ptq.calibrate(List.of(x, m.randomNormal(new Shape(2, 3, 32, 32))));
+            Block q = ptq.convert();
+            NDArray out = TestModels.eval(q, m, x);
+            float err = relError(ref, out);
+            assertTrue(err < 0.15, "relative error " + err);
+            assertArrayEquals(new int[] {0}, ptq.weightQParams().get("classifier.1").zeroPoint());
+            assertEquals(117, ptq.qparamsTable().rowCount());
+        }
+    }
+
+    @Test
+    void clearErrors() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            Sequential noStub = new Sequential().add(ConvBnAct.builder(4).build());
+            noStub.initialize(m, ai.djl.ndarray.types.DataType.FLOAT32, new Shape(1, 3, 8, 8));
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> Ptq.prepare(noStub, QConfig.fbgemm()));
+            assertTrue(e.getMessage().contains("QuantStub"), e.getMessage());
+            Ptq ptq = Ptq.prepare(TestModels.convStack(m, 5), QConfig.qnnpack());
+            IllegalStateException s = assertThrows(IllegalStateException.class, ptq::convert);
+            assertTrue(s.getMessage().contains("calibrate"), s.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> QConfig.of("tensorrt"));
+        }
+    }
+}
