@@ -195,6 +195,81 @@ def mobilenet_v2_fixture():
     return out
 
 
+def tiny_quantizable_net():
+    """quant -> ConvBnReLU stem -> two quantizable inverted residuals -> pool -> linear -> dequant (labkit twin in PtqTorchTest)."""
+    from collections import OrderedDict
+    from torch import nn
+    from torchvision.ops.misc import Conv2dNormActivation
+    from torchvision.models.quantization.mobilenetv2 import QuantizableInvertedResidual
+    from torchvision.models.quantization.utils import _replace_relu
+    m = nn.Sequential(OrderedDict([
+        ("quant", torch.ao.quantization.QuantStub()),
+        ("0", Conv2dNormActivation(3, 8, stride=2, activation_layer=nn.ReLU)),
+        ("1", QuantizableInvertedResidual(8, 8, 1, 2)),
+        ("2", QuantizableInvertedResidual(8, 16, 2, 6)),
+        ("pool", nn.AdaptiveAvgPool2d(1)),
+        ("flatten", nn.Flatten()),
+        ("classifier", nn.Linear(16, 5)),
+        ("dequant", torch.ao.quantization.DeQuantStub()),
+    ]))
+    _replace_relu(m)
+    g = torch.Generator().manual_seed(5)
+    with torch.no_grad():
+        for mod in m.modules():
+            if isinstance(mod, nn.BatchNorm2d):
+                n = mod.num_features
+                mod.running_mean.copy_(torch.randn(n, generator=g) * 0.2)
+                mod.running_var.copy_(torch.rand(n, generator=g) + 0.5)
+                mod.weight.copy_(1 + 0.3 * torch.randn(n, generator=g))
+                mod.bias.copy_(0.2 * torch.randn(n, generator=g))
+    return m.eval()
+
+
+def ptq_fixture():
+    from torch.ao.quantization import get_default_qconfig, prepare, convert, fuse_modules
+    from torchvision.models.quantization.mobilenetv2 import QuantizableInvertedResidual
+    out = {}
+    g = torch.Generator().manual_seed(11)
+    calib = [torch.randn(2, 3, 16, 16, generator=g) for _ in range(3)]
+    x = torch.randn(2, 3, 16, 16, generator=g)
+    for backend, engine in (("qnnpack", "qnnpack"), ("x86", "onednn")):
+        torch.manual_seed(0)
+        m = tiny_quantizable_net()
+        state = {k: tensor_json(v) for k, v in m.state_dict().items() if not k.endswith("num_batches_tracked")}
+        ref = m(x)
+        torch.backends.quantized.engine = engine
+        from torchvision.ops.misc import Conv2dNormActivation
+        for mod in m.modules():  # as QuantizableMobileNetV2.fuse_model
+            if type(mod) is Conv2dNormActivation:
+                fuse_modules(mod, ["0", "1", "2"], inplace=True)
+            if isinstance(mod, QuantizableInvertedResidual):
+                mod.fuse_model()
+        m.qconfig = get_default_qconfig(backend)
+        prepare(m, inplace=True)
+        for b in calib:
+            m(b)
+        convert(m, inplace=True)
+        qout = m(x)
+        act, wts = {}, {}
+        for name, mod in m.named_modules():
+            if hasattr(mod, "scale") and hasattr(mod, "zero_point") and not name.endswith("skip_add") or \
+                    (name.endswith("skip_add") and float(mod.scale) != 1.0):
+                act[name] = {"scale": [float(torch.tensor(float(mod.scale), dtype=torch.float32))],
+                             "zeroPoint": [int(mod.zero_point)]}
+            if hasattr(mod, "weight") and callable(mod.weight):
+                w = mod.weight()
+                if w.qscheme() in (torch.per_channel_affine, torch.per_channel_symmetric):
+                    wts[name] = {"scale": floats(w.q_per_channel_scales()),
+                                 "zeroPoint": [int(v) for v in w.q_per_channel_zero_points().tolist()]}
+                else:
+                    wts[name] = {"scale": [float(torch.tensor(w.q_scale(), dtype=torch.float32))],
+                                 "zeroPoint": [int(w.q_zero_point())]}
+        out[backend] = {"state": state, "calibration": [tensor_json(b) for b in calib], "x": tensor_json(x),
+                        "float_out": tensor_json(ref), "int8_out": tensor_json(qout),
+                        "activations": act, "weights": wts}
+    return out
+
+
 def dump(name, obj):
     with open(os.path.join(OUT, name), "w") as f:
         json.dump(obj, f, separators=(",", ":"))
@@ -206,3 +281,4 @@ if __name__ == "__main__":
     dump("histogram.json", histogram_cases())
     dump("quantize.json", quantize_cases())
     dump("mobilenet_v2.json", mobilenet_v2_fixture())
+    dump("ptq_tiny.json", ptq_fixture())

@@ -31,6 +31,16 @@ final class Fixtures {
         }
     }
 
+    static JsonObject loadObject(String name) {
+        try (Reader r = new InputStreamReader(
+                Fixtures.class.getResourceAsStream("/fixtures/quant/" + name), StandardCharsets.UTF_8)) {
+            return JsonParser.parseReader(r).getAsJsonObject();
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot read fixture " + name
+                    + " (regenerate with labkit/src/test/python/make_quant_fixtures.py)", e);
+        }
+    }
+
     static float[] floats(JsonElement a) {
         JsonArray arr = a.getAsJsonArray();
         float[] f = new float[arr.size()];
