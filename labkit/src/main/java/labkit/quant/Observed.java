@@ -58,6 +58,12 @@ public final class Observed extends AbstractBlock implements Wrapper {
         return qparams;
     }
 
+    /** Switches to fake-quantizing with given qparams (e.g. read back from a saved quantized model). */
+    public void freeze(QParams given) {
+        this.qparams = java.util.Objects.requireNonNull(given, "qparams");
+        mode = Mode.FAKE_QUANT;
+    }
+
     /** The frozen (or last QAT) qparams; null before any. */
     public QParams qparams() {
         return qparams;

@@ -156,6 +156,28 @@ public final class Ptq {
         return model;
     }
 
+    /**
+     * Puts a saved quantized model into this freshly prepared twin (see {@link QuantizedModelFile#load}):
+     * weights are already set by the caller; activation qparams are frozen to the saved ones.
+     */
+    void restore(Map<String, QParams> weights, Map<String, QParams> acts) {
+        requireNotConverted("load a quantized model");
+        for (Map.Entry<String, QParams> e : acts.entrySet()) {
+            Observed o = activations.get(e.getKey());
+            if (o == null) {
+                throw new IllegalArgumentException("saved activation qparams for '" + e.getKey() + "' but this model "
+                        + "has no observer there (different architecture or qconfig?)");
+            }
+            o.freeze(e.getValue());
+        }
+        if (acts.size() != activations.size()) {
+            throw new IllegalArgumentException("saved model has " + acts.size() + " activation qparams, this model "
+                    + activations.size() + " observers (different architecture?)");
+        }
+        weightQParams.putAll(weights);
+        converted = true;
+    }
+
     private void requireNotConverted(String what) {
         if (converted) {
             throw new IllegalStateException("cannot " + what + " after convert(): prepare a fresh float model");
