@@ -17,12 +17,16 @@ import labkit.nn.ConvBnAct;
 import labkit.nn.QuantStub;
 import labkit.nn.Sequential;
 
-/** Small models with non-trivial BatchNorm statistics for the fusion / PTQ tests. */
+/**
+ * Small models with non-trivial BatchNorm statistics for the fusion / PTQ tests. Building one seeds the engine's
+ * random generator, so weights and the random inputs drawn after it are the same on every run.
+ */
 final class TestModels {
     private TestModels() {}
 
     /** quant stub → 3 ConvBnAct (ReLU, ReLU, none) on 3×16×16 inputs. */
     static Block convStack(NDManager m, long seed) {
+        ai.djl.engine.Engine.getInstance().setRandomSeed((int) seed);
         Sequential s = new Sequential();
         s.add("quant", new QuantStub());
         s.add(ConvBnAct.builder(8).stride(2).build());
@@ -35,6 +39,7 @@ final class TestModels {
 
     /** Quantizable MobileNetV2 at width 0.35, 10 classes, random BN statistics (input 2×3×32×32). */
     static Block smallMobileNet(NDManager m, long seed) {
+        ai.djl.engine.Engine.getInstance().setRandomSeed((int) seed);
         Block b = MobileNetV2.builder().widthMult(0.35).numClasses(10).quantizable(true).build();
         b.initialize(m, DataType.FLOAT32, new Shape(2, 3, 32, 32));
         randomizeBatchNorm(b, seed);
