@@ -80,13 +80,13 @@ public final class Observed extends AbstractBlock implements Wrapper {
             case OBSERVE_AND_FAKE_QUANT:
                 observer.observe(y);
                 qparams = observer.calculateQParams();
-                return new NDList(Quantizer.fakeQuantize(y, qparams));
+                return new NDList(Quantizer.fakeQuantize(y, qparams, training));
             case FAKE_QUANT:
             default:
                 if (qparams == null) {
                     throw new IllegalStateException("Observed in FAKE_QUANT mode without qparams: call freeze()");
                 }
-                return new NDList(Quantizer.fakeQuantize(y, qparams));
+                return new NDList(Quantizer.fakeQuantize(y, qparams, training));
         }
     }
 

@@ -46,12 +46,15 @@ public final class Ptq {
     private final Map<String, Observed> activations = new LinkedHashMap<>();
     private final Map<String, Observer> weightObservers = new LinkedHashMap<>();
     private final Map<String, QParams> weightQParams = new LinkedHashMap<>();
+    private final boolean qat;
+    private final Map<String, QatLayer> qatLayers = new LinkedHashMap<>();
     private boolean converted;
     private int batches;
 
-    private Ptq(Block model, QConfig qconfig) {
+    Ptq(Block model, QConfig qconfig, boolean qat) {
         this.model = model;
         this.qconfig = qconfig;
+        this.qat = qat;
         this.fused = BnFusion.fuse(model);
         insertObservers();
     }
@@ -62,6 +65,11 @@ public final class Ptq {
      * {@code MobileNetV2.builder().quantizable(true)}).
      */
     public static Ptq prepare(Block model, QConfig qconfig) {
+        checkPreparable(model);
+        return new Ptq(model, qconfig, false);
+    }
+
+    static void checkPreparable(Block model) {
         if (BlockTree.find(model, QuantStub.class).isEmpty()) {
             throw new IllegalArgumentException("the model has no QuantStub: put one at its input (as PyTorch's "
                     + "eager mode needs), e.g. MobileNetV2.builder().quantizable(true)");
@@ -69,7 +77,6 @@ public final class Ptq {
         if (!BlockTree.find(model, Observed.class).isEmpty()) {
             throw new IllegalArgumentException("the model already has observers (prepared twice?)");
         }
-        return new Ptq(model, qconfig);
     }
 
     private void insertObservers() {
@@ -78,12 +85,21 @@ public final class Ptq {
         collect(model, "", actPaths, weightPaths);
         for (String path : weightPaths) {
             Observer o = qconfig.weight().get();
-            o.observe(BlockTree.parameters(BlockTree.get(model, path)).get("weight").getArray());
+            if (qat) {
+                QatLayer ql = new QatLayer(BlockTree.get(model, path), o);
+                BlockTree.replace(model, path, ql);
+                qatLayers.put(path, ql);
+            } else {
+                o.observe(BlockTree.parameters(BlockTree.get(model, path)).get("weight").getArray());
+            }
             weightObservers.put(path, o);
         }
         for (String path : actPaths) {
             Block b = BlockTree.get(model, path);
             Observed w = new Observed(b, qconfig.activation().get());
+            if (qat) {
+                w.mode(Observed.Mode.OBSERVE_AND_FAKE_QUANT);
+            }
             BlockTree.replace(model, path, w);
             activations.put(path, w);
         }
@@ -112,6 +128,9 @@ public final class Ptq {
 
     /** Runs one float batch through the model in eval mode so the observers see it. */
     public Ptq calibrate(NDArray batch) {
+        if (qat) {
+            throw new IllegalStateException("a QAT model learns its ranges in training: train qat.model(), no calibrate");
+        }
         requireNotConverted("calibrate");
         try (NDManager sub = batch.getManager().newSubManager()) {
             NDArray x = batch.toType(DataType.FLOAT32, true);
@@ -143,11 +162,16 @@ public final class Ptq {
             }
         }
         activations.values().forEach(Observed::freeze);
+        if (qat) {
+            qatLayers.forEach((path, ql) -> weightQParams.put(path, ql.freeze()));
+            converted = true;
+            return model;
+        }
         for (Map.Entry<String, Observer> e : weightObservers.entrySet()) {
             QParams qp = e.getValue().calculateQParams();
             Parameter w = BlockTree.parameters(BlockTree.get(model, e.getKey())).get("weight");
             NDArray arr = w.getArray();
-            try (NDArray fq = Quantizer.fakeQuantize(arr.stopGradient(), qp)) {
+            try (NDArray fq = Quantizer.fakeQuantize(arr.stopGradient(), qp, false)) {
                 arr.set(fq.toFloatArray());
             }
             weightQParams.put(e.getKey(), qp);

@@ -32,13 +32,22 @@ public final class Quantizer {
      * value is exactly the fake-quantized tensor.
      */
     public static NDArray fakeQuantize(NDArray x, QParams qp) {
+        return fakeQuantize(x, qp, true);
+    }
+
+    /**
+     * As {@link #fakeQuantize(NDArray, QParams)}; with {@code withGradient == false} the straight-through term is
+     * left out (same values, no gradient, fewer ops: for inference). DJL cannot tell whether a non-leaf array is
+     * being recorded ({@code hasGradient()} is false for it), so the caller says.
+     */
+    public static NDArray fakeQuantize(NDArray x, QParams qp, boolean withGradient) {
         NDManager m = x.getManager();
         NDArray[] sz = scaleAndZero(m, x.getShape(), qp);
         NDArray xs = x.stopGradient();
         NDArray unclamped = xs.mul(sz[2]).round().add(sz[1]);
         NDArray q = unclamped.clip(qp.quantMin(), qp.quantMax());
         NDArray fq = q.sub(sz[1]).mul(sz[0]);
-        if (!x.hasGradient()) {
+        if (!withGradient) {
             return fq;
         }
         NDArray mask = unclamped.gte(qp.quantMin()).logicalAnd(unclamped.lte(qp.quantMax()))
