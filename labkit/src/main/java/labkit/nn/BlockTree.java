@@ -23,7 +23,10 @@ public final class BlockTree {
                 : djlKey;
     }
 
-    /** Visits every block (root first, named "") with its dotted path. */
+    /**
+     * Visits every block (root first, named "") with its dotted path. A {@link Wrapper} and the block it wraps are
+     * both visited under the same path, wrapper first (so {@link #blocks} keeps the wrapped block).
+     */
     public static void visit(Block root, BiConsumer<String, Block> visitor) {
         visit("", root, visitor);
     }

@@ -18,6 +18,8 @@ public class HistogramObserver extends Observer {
     private float[] histogram;
     private float min = Float.POSITIVE_INFINITY;
     private float max = Float.NEGATIVE_INFINITY;
+    /** Result of the (costly, pure) search for the current histogram; dropped by every observe(). */
+    private float[] searched;
 
     protected HistogramObserver(Builder b) {
         super(b, false);
@@ -43,6 +45,7 @@ public class HistogramObserver extends Observer {
     @Override
     public void observe(NDArray x) {
         float[] v = checkInput(x).toFloatArray();
+        searched = null;
         float lo = Float.POSITIVE_INFINITY;
         float hi = Float.NEGATIVE_INFINITY;
         for (float f : v) {
@@ -142,6 +145,13 @@ public class HistogramObserver extends Observer {
     /** The [min, max] the L2 search picks (PyTorch {@code _non_linear_param_search}); pure. */
     public float[] nonLinearParamSearch() {
         requireObserved();
+        if (searched == null) {
+            searched = search();
+        }
+        return searched.clone();
+    }
+
+    private float[] search() {
         float binWidth = (max - min) / (float) bins;
         double sum = 0;
         float[] cSum = new float[bins];

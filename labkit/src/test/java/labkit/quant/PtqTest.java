@@ -109,6 +109,21 @@ class PtqTest {
     }
 
     @Test
+    void calibrationLoopKeepsMemoryFlat() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            Ptq ptq = Ptq.prepare(TestModels.convStack(m, 6), QConfig.fbgemm());
+            NDArray x = m.randomNormal(new Shape(2, 3, 16, 16));
+            ptq.calibrate(x);
+            int after1 = ((ai.djl.ndarray.BaseNDManager) m).getManagedArrays().size();
+            for (int i = 0; i < 10; i++) {
+                ptq.calibrate(x);
+            }
+            assertEquals(after1, ((ai.djl.ndarray.BaseNDManager) m).getManagedArrays().size(),
+                    "calibrate() runs each batch in a sub-manager");
+        }
+    }
+
+    @Test
     void clearErrors() {
         try (NDManager m = NDManager.newBaseManager()) {
             Sequential noStub = new Sequential().add(ConvBnAct.builder(4).build());
