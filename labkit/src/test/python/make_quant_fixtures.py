@@ -270,6 +270,29 @@ def ptq_fixture():
     return out
 
 
+def cle_fixture():
+    """torch.ao.quantization._equalize.equalize on conv(3->8)+ReLU -> conv(8->6)+ReLU -> conv(6->4)."""
+    from torch import nn
+    from torch.ao.quantization._equalize import equalize
+    import torch.nn.intrinsic as nni
+    g = torch.Generator().manual_seed(3)
+
+    def conv(i, o, k):
+        c = nn.Conv2d(i, o, k, padding=k // 2)
+        with torch.no_grad():
+            c.weight.copy_(torch.randn(c.weight.shape, generator=g) * torch.rand(o, 1, 1, 1, generator=g) * 2)
+            c.bias.copy_(torch.randn(o, generator=g) * 0.1)
+        return c
+    m = nn.Sequential(nni.ConvReLU2d(conv(3, 8, 3), nn.ReLU()), nni.ConvReLU2d(conv(8, 6, 1), nn.ReLU()),
+                      conv(6, 4, 3)).eval()
+    x = torch.randn(2, 3, 8, 8, generator=g)
+    before = {k: tensor_json(v) for k, v in m.state_dict().items()}
+    ref = m(x)
+    equalize(m, [["0", "1"], ["1", "2"]], threshold=1e-6)
+    return {"before": before, "after": {k: tensor_json(v) for k, v in m.state_dict().items()},
+            "x": tensor_json(x), "out": tensor_json(ref), "out_after": tensor_json(m(x))}
+
+
 def dump(name, obj):
     with open(os.path.join(OUT, name), "w") as f:
         json.dump(obj, f, separators=(",", ":"))
@@ -282,3 +305,4 @@ if __name__ == "__main__":
     dump("quantize.json", quantize_cases())
     dump("mobilenet_v2.json", mobilenet_v2_fixture())
     dump("ptq_tiny.json", ptq_fixture())
+    dump("cle.json", cle_fixture())

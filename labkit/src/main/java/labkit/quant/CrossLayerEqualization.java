@@ -18,7 +18,8 @@ import labkit.nn.Wrapper;
 /**
  * Cross-layer equalization (Nagel et al., ICCV 2019, "Data-Free Quantization"): for two layers with a ReLU
  * between, output channel i of the first is divided by {@code s_i = sqrt(r1_i / r2_i)} (weights and bias) and input
- * channel i of the second multiplied by it, so both per-channel weight ranges ({@code max|W|}) become
+ * channel i of the second multiplied by it, so both per-channel weight ranges (max − min as PyTorch's
+ * {@code _equalize}, or {@code max|W|}) become
  * {@code sqrt(r1_i r2_i)} while the function is unchanged (ReLU is positively homogeneous). Works on a
  * BN-fused model ({@link BnFusion#fuse}): pairs are consecutive {@link ConvAct}s with ReLU followed by a Conv2d
  * (full or depthwise) or Linear, along the forward order of {@link Sequential}s and non-residual
@@ -28,6 +29,14 @@ import labkit.nn.Wrapper;
 public final class CrossLayerEqualization {
     private CrossLayerEqualization() {}
 
+    /** How a channel's weight range is measured. */
+    public enum Range {
+        /** {@code max(W_i) - min(W_i)}, as PyTorch's {@code torch.ao.quantization._equalize.channel_range} (default). */
+        MAX_MINUS_MIN,
+        /** {@code max|W_i|}, the symmetric-quantization range (AIMET's choice). */
+        MAX_ABS
+    }
+
     /** Two layers (dotted paths) equalized together. */
     public record Pair(String first, String second) {}
 
@@ -36,13 +45,16 @@ public final class CrossLayerEqualization {
 
     private record Unit(String path, Block layer, Act act) {}
 
-    /** Equalizes every eligible pair in {@code model} (changed in place); at most 100 sweeps, tolerance 1e-6. */
+    /**
+     * Equalizes every eligible pair in {@code model} (changed in place) with PyTorch's range (max − min), at most
+     * 100 sweeps, until {@code max |s_i − 1| < 1e-6}.
+     */
     public static Result equalize(Block model) {
-        return equalize(model, 100, 1e-6);
+        return equalize(model, Range.MAX_MINUS_MIN, 100, 1e-6);
     }
 
-    /** As {@link #equalize(Block)} with explicit sweep limit and tolerance on {@code max |s_i - 1|}. */
-    public static Result equalize(Block model, int maxIterations, double tolerance) {
+    /** As {@link #equalize(Block)} with a chosen range, sweep limit and tolerance on {@code max |s_i - 1|}. */
+    public static Result equalize(Block model, Range range, int maxIterations, double tolerance) {
         if (!model.isInitialized()) {
             throw new IllegalStateException("initialize the model (and fuse BatchNorm) before equalizing");
         }
@@ -63,7 +75,7 @@ public final class CrossLayerEqualization {
             it++;
             double change = 0;
             for (Unit[] p : pairs) {
-                change = Math.max(change, equalizePair(p[0].layer(), p[1].layer()));
+                change = Math.max(change, equalizePair(p[0].layer(), p[1].layer(), range));
             }
             if (change < tolerance) {
                 break;
@@ -129,7 +141,7 @@ public final class CrossLayerEqualization {
     }
 
     /** One equalization step for a pair; returns max |s_i - 1|. */
-    private static double equalizePair(Block first, Block second) {
+    private static double equalizePair(Block first, Block second, Range range) {
         NDArray w1a = weight(first);
         NDArray w2a = weight(second);
         long[] s1 = w1a.getShape().getShape();
@@ -142,20 +154,38 @@ public final class CrossLayerEqualization {
         int out2 = (int) s2[0];
         int in2 = (int) s2[1];
         int k2 = w2.length / (out2 * in2);
-        double[] r1 = new double[channels];
-        double[] r2 = new double[channels];
+        float[] lo1 = new float[channels];
+        float[] hi1 = new float[channels];
+        float[] lo2 = new float[channels];
+        float[] hi2 = new float[channels];
+        java.util.Arrays.fill(lo1, Float.POSITIVE_INFINITY);
+        java.util.Arrays.fill(hi1, Float.NEGATIVE_INFINITY);
+        java.util.Arrays.fill(lo2, Float.POSITIVE_INFINITY);
+        java.util.Arrays.fill(hi2, Float.NEGATIVE_INFINITY);
+        boolean abs = range == Range.MAX_ABS;
         for (int i = 0; i < channels; i++) {
             for (int j = 0; j < per1; j++) {
-                r1[i] = Math.max(r1[i], Math.abs(w1[i * per1 + j]));
+                float v = abs ? Math.abs(w1[i * per1 + j]) : w1[i * per1 + j];
+                lo1[i] = Math.min(lo1[i], v);
+                hi1[i] = Math.max(hi1[i], v);
             }
         }
         for (int o = 0; o < out2; o++) {
             for (int i = 0; i < in2; i++) {
                 int ch = dw ? o : i;
                 for (int k = 0; k < k2; k++) {
-                    r2[ch] = Math.max(r2[ch], Math.abs(w2[(o * in2 + i) * k2 + k]));
+                    float v = w2[(o * in2 + i) * k2 + k];
+                    v = abs ? Math.abs(v) : v;
+                    lo2[ch] = Math.min(lo2[ch], v);
+                    hi2[ch] = Math.max(hi2[ch], v);
                 }
             }
+        }
+        double[] r1 = new double[channels];
+        double[] r2 = new double[channels];
+        for (int i = 0; i < channels; i++) {
+            r1[i] = abs ? hi1[i] : hi1[i] - lo1[i];
+            r2[i] = abs ? hi2[i] : hi2[i] - lo2[i];
         }
         double[] s = new double[channels];
         double change = 0;
@@ -192,17 +222,22 @@ public final class CrossLayerEqualization {
         return change;
     }
 
-    /** Per-output-channel weight ranges {@code max|W[i]|} of a conv/linear (to show the effect in a table). */
-    public static float[] outputChannelRanges(Block layer) {
+    /** Per-output-channel weight ranges of a conv/linear (to show the effect in a table). */
+    public static float[] outputChannelRanges(Block layer, Range range) {
         NDArray w = weight(layer);
         int channels = (int) w.getShape().get(0);
         float[] v = w.toFloatArray();
         int per = v.length / channels;
         float[] r = new float[channels];
         for (int i = 0; i < channels; i++) {
+            float lo = Float.POSITIVE_INFINITY;
+            float hi = Float.NEGATIVE_INFINITY;
             for (int j = 0; j < per; j++) {
-                r[i] = Math.max(r[i], Math.abs(v[i * per + j]));
+                float x = range == Range.MAX_ABS ? Math.abs(v[i * per + j]) : v[i * per + j];
+                lo = Math.min(lo, x);
+                hi = Math.max(hi, x);
             }
+            r[i] = range == Range.MAX_ABS ? hi : hi - lo;
         }
         return r;
     }
