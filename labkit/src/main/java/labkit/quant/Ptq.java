@@ -150,6 +150,29 @@ public final class Ptq {
     }
 
     /**
+     * Calibrates on at most {@code maxBatches} batches of a DJL dataset iterable
+     * ({@code dataset.getData(manager)}), using each batch's first data array; every batch is closed after use.
+     */
+    public Ptq calibrate(Iterable<ai.djl.training.dataset.Batch> batches, int maxBatches) {
+        if (maxBatches < 1) {
+            throw new IllegalArgumentException("maxBatches must be >= 1, got " + maxBatches);
+        }
+        int n = 0;
+        for (ai.djl.training.dataset.Batch b : batches) {
+            try (b) {
+                calibrate(b.getData().head());
+            }
+            if (++n >= maxBatches) {
+                break;
+            }
+        }
+        if (n == 0) {
+            throw new IllegalArgumentException("the calibration data gave no batches");
+        }
+        return this;
+    }
+
+    /**
      * Freezes activation qparams, replaces every conv/linear weight by its quantize→dequantize values (int8 grid)
      * and returns the model, which now computes what PyTorch's int8 model would (up to bias/pool rounding).
      */

@@ -124,6 +124,20 @@ class PtqTest {
     }
 
     @Test
+    void calibratesFromADjlDataset() throws Exception {
+        try (NDManager m = NDManager.newBaseManager()) {
+            Ptq ptq = Ptq.prepare(TestModels.convStack(m, 12), QConfig.qnnpack());
+            ai.djl.training.dataset.ArrayDataset data = new ai.djl.training.dataset.ArrayDataset.Builder()
+                    .setData(m.randomNormal(new Shape(8, 3, 16, 16))).optLabels(m.zeros(new Shape(8)))
+                    .setSampling(2, false).build();
+            ptq.calibrate(data.getData(m), 3);
+            assertEquals(3, ptq.calibrationBatches());
+            ptq.convert();
+            assertEquals(7, ptq.qparamsTable().rowCount());
+        }
+    }
+
+    @Test
     void clearErrors() {
         try (NDManager m = NDManager.newBaseManager()) {
             Sequential noStub = new Sequential().add(ConvBnAct.builder(4).build());
