@@ -293,6 +293,64 @@ def cle_fixture():
             "x": tensor_json(x), "out": tensor_json(ref), "out_after": tensor_json(m(x))}
 
 
+def mobilenet_ptq_fixture():
+    """torchvision's quantizable mobilenet_v2(width 0.35, 10 classes), qnnpack PTQ; weights as raw float32 LE."""
+    import numpy as np
+    from torch import nn
+    from torch.ao.quantization import get_default_qconfig, prepare, convert
+    from torchvision.models.quantization import mobilenet_v2 as qmobilenet_v2
+    torch.manual_seed(17)
+    m = qmobilenet_v2(width_mult=0.35, num_classes=10)
+    g = torch.Generator().manual_seed(18)
+    with torch.no_grad():
+        for mod in m.modules():
+            if isinstance(mod, nn.BatchNorm2d):
+                n = mod.num_features
+                mod.running_mean.copy_(torch.randn(n, generator=g) * 0.2)
+                mod.running_var.copy_(torch.rand(n, generator=g) + 0.5)
+                mod.weight.copy_(1 + 0.3 * torch.randn(n, generator=g))
+                mod.bias.copy_(0.2 * torch.randn(n, generator=g))
+    m.eval()
+    keys, blobs, offset, index = [], [], 0, {}
+    for k, v in m.state_dict().items():
+        if k.endswith("num_batches_tracked"):
+            continue
+        a = v.detach().to(torch.float32).contiguous().numpy().astype("<f4")
+        index[k] = {"shape": list(v.shape), "offset": offset}
+        offset += a.size
+        blobs.append(a.ravel())
+    np.concatenate(blobs).tofile(os.path.join(OUT, "mobilenet_v2_w035.f32"))
+    calib = [torch.randn(2, 3, 32, 32, generator=g) for _ in range(2)]
+    x = torch.randn(2, 3, 32, 32, generator=g)
+    ref = m(x)
+    torch.backends.quantized.engine = "qnnpack"
+    m.fuse_model()
+    m.qconfig = get_default_qconfig("qnnpack")
+    prepare(m, inplace=True)
+    # what torch's own observers see at the layers where labkit's float rounding moves the histogram search
+    watched = ["features.15.conv.2", "features.16.conv.0.0", "classifier.1"]
+    seen = {k: [] for k in watched}
+    hooks = [dict(m.named_modules())[k + ".activation_post_process"].register_forward_pre_hook(
+        lambda mod, inp, k=k: seen[k].append(tensor_json(inp[0]))) for k in watched]
+    for b in calib:
+        m(b)
+    for h in hooks:
+        h.remove()
+    convert(m, inplace=True)
+    qout = m(x)
+    act = {}
+    for name, mod in m.named_modules():
+        if hasattr(mod, "scale") and hasattr(mod, "zero_point"):
+            if name.endswith("skip_add") and not mod.__class__.__name__.startswith("QFunctional"):
+                continue
+            sc = float(mod.scale)
+            if name.endswith("skip_add") and sc == 1.0 and int(mod.zero_point) == 0:
+                continue  # FloatFunctional of a block without residual: never called
+            act[name] = {"scale": [float(torch.tensor(sc, dtype=torch.float32))], "zeroPoint": [int(mod.zero_point)]}
+    return {"index": index, "calibration": [tensor_json(b) for b in calib], "x": tensor_json(x), "observed": seen,
+            "float_out": tensor_json(ref), "int8_out": tensor_json(qout), "activations": act}
+
+
 def dump(name, obj):
     with open(os.path.join(OUT, name), "w") as f:
         json.dump(obj, f, separators=(",", ":"))
@@ -306,3 +364,4 @@ if __name__ == "__main__":
     dump("mobilenet_v2.json", mobilenet_v2_fixture())
     dump("ptq_tiny.json", ptq_fixture())
     dump("cle.json", cle_fixture())
+    dump("mobilenet_v2_w035_ptq.json", mobilenet_ptq_fixture())
