@@ -79,6 +79,10 @@ class PtqMobileNetTorchTest {
                     TestModels.eval(model, m, x).toFloatArray(), 1e-4f, "float model equals torchvision's");
 
             Ptq ptq = Ptq.prepare(model, QConfig.qnnpack());
+            assertEquals(64, ptq.activationObservers().size());
+            assertEquals(53, ptq.weightObservers().size());
+            assertTrue(ptq.activationObservers().containsKey("features.3.skip_add"));
+            assertTrue(ptq.activationObservers().containsKey("features.1.conv.1"), "project conv observed");
             List<NDArray> calib = new ArrayList<>();
             for (JsonElement b : fx.getAsJsonArray("calibration")) {
                 calib.add(Fixtures.tensor(m, b.getAsJsonObject()));
@@ -113,6 +117,8 @@ class PtqMobileNetTorchTest {
             for (int i = 0; i < out.length; i++) {
                 diff = Math.max(diff, Math.abs(out[i] - torchInt8[i]));
             }
+            assertArrayEquals(new int[] {0}, ptq.weightQParams().get("classifier.1").zeroPoint());
+            assertEquals(117, ptq.qparamsTable().rowCount());
             // measured: 61/64 scales exact, worst 11%, output within 1.26 steps of torch's qnnpack int8 model
             assertTrue(diff <= 3 * outScale, "int8 outputs differ by " + diff / outScale + " output steps");
         }

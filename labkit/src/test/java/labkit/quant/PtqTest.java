@@ -68,43 +68,22 @@ class PtqTest {
     }
 
     @Test
-    void smallMobileNetQnnpack() {
-        try (NDManager m = NDManager.newBaseManager()) {
-            Block model = TestModels.smallMobileNet(m, 4);
-            NDArray x = m.randomNormal(new Shape(2, 3, 32, 32));
-            NDArray ref = TestModels.eval(model, m, x);
-            Ptq ptq = Ptq.prepare(model, QConfig.qnnpack());
-            assertEquals(64, ptq.activationObservers().size());
-            assertEquals(53, ptq.weightObservers().size());
-            assertTrue(ptq.activationObservers().containsKey("features.3.skip_add"));
-            assertTrue(ptq.activationObservers().containsKey("features.1.conv.1"), "project conv observed");
-            ptq.calibrate(List.of(x, m.randomNormal(new Shape(2, 3, 32, 32))));
-            Block q = ptq.convert();
-            NDArray out = TestModels.eval(q, m, x);
-            assertTrue(out.isInfinite().logicalOr(out.isNaN()).none().getBoolean());
-            assertEquals(ref.getShape(), out.getShape());
-            assertArrayEquals(new int[] {0}, ptq.weightQParams().get("classifier.1").zeroPoint());
-            assertEquals(117, ptq.qparamsTable().rowCount());
-        }
-    }
-
-    @Test
-    void customMinMaxConfigKeepsMobileNetOutputClose() {
+    void customMinMaxConfig() {
         QConfig minMax = new QConfig("minmax", () -> MinMaxObserver.builder().build(),
                 () -> PerChannelMinMaxObserver.builder().dtype(QuantDType.QINT8)
                         .qscheme(QScheme.PER_CHANNEL_SYMMETRIC).build());
         try (NDManager m = NDManager.newBaseManager()) {
-            Block model = TestModels.smallMobileNet(m, 4);
-            NDArray x = m.randomNormal(new Shape(2, 3, 32, 32));
+            Block model = TestModels.convStack(m, 4);
+            NDArray x = m.randomNormal(new Shape(2, 3, 16, 16));
             NDArray ref = TestModels.eval(model, m, x);
             Ptq ptq = Ptq.prepare(model, minMax);
             ptq.calibrate(x);
             assertEquals(x.min().getFloat(), ptq.activationObservers().get("quant").observer().minVal()[0]);
             assertEquals(x.max().getFloat(), ptq.activationObservers().get("quant").observer().maxVal()[0]);
             float err = relError(ref, TestModels.eval(ptq.convert(), m, x));
-            // A random untrained 50-layer net amplifies rounding noise (int8 weights alone give 0.12 here, fused
-            // float model 5e-6); the exact comparison with torch's int8 model is PtqTorchTest.
-            assertTrue(err < 0.3, "relative error " + err);
+            // min/max never clips the calibration batch itself: only rounding error remains. (A random untrained
+            // 50-layer MobileNetV2 amplifies it to 10-30%; the comparisons with torch are the Ptq*TorchTests.)
+            assertTrue(err < 0.05, "relative error " + err);
         }
     }
 
