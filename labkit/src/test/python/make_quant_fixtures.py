@@ -171,13 +171,16 @@ def quantize_cases():
         n = w.shape[axis]
         s = (torch.rand(n, generator=g) * 0.05 + 0.005).to(torch.float32)
         zp = torch.randint(-10, 10, (n,), generator=g)
-        q = torch.quantize_per_channel(w, s.double(), zp, axis, torch.qint8)
-        fq = torch.fake_quantize_per_channel_affine(w, s, zp.int(), axis, -128, 127)
-        cases.append({"kind": "per_channel", "input": "w", "x": tensor_json(w), "dtype": "QINT8",
+        ww = (w * (3.0 if axis == 1 else 1.0)).clone()  # axis 1: some values fall outside the int8 range
+        q = torch.quantize_per_channel(ww, s.double(), zp, axis, torch.qint8)
+        fq = torch.fake_quantize_per_channel_affine(ww, s, zp.int(), axis, -128, 127)
+        wg = ww.clone().requires_grad_(True)
+        torch.fake_quantize_per_channel_affine(wg, s, zp.int(), axis, -128, 127).sum().backward()
+        cases.append({"kind": "per_channel", "input": "w", "x": tensor_json(ww), "dtype": "QINT8",
                       "scale": floats(s), "zeroPoint": [int(v) for v in zp.tolist()], "axis": axis,
                       "quantMin": -128, "quantMax": 127,
                       "q": [int(v) for v in q.int_repr().flatten().tolist()],
-                      "dq": floats(q.dequantize()), "fq": floats(fq)})
+                      "dq": floats(q.dequantize()), "fq": floats(fq), "grad": floats(wg.grad)})
     return cases
 
 
