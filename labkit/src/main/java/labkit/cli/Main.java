@@ -1,5 +1,31 @@
 package labkit.cli;
 
-public final class Main {
-    public static void main(String[] args) { System.out.println("labkit"); }
+import labkit.Labkit;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code labkit} command line: benchmarks (and, as they land, grading and notebook tools). */
+@Command(name = "labkit", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        description = "labkit: the Java kit for the Neural Network Compression course.",
+        subcommands = {CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new Main()).execute(args));
+    }
+
+    /** Prints labkit's version with the DJL engine it runs on. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {Labkit.init()};
+        }
+    }
 }

@@ -1,6 +1,5 @@
 package labkit.data;
 
-import ai.djl.modality.cv.ImageFactory;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -8,7 +7,6 @@ import ai.djl.training.dataset.RandomAccessDataset;
 import ai.djl.training.dataset.Record;
 import ai.djl.translate.Transform;
 import ai.djl.util.Progress;
-import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -19,7 +17,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Random;
 import java.util.stream.Stream;
-import javax.imageio.ImageIO;
+import labkit.image.Images;
 
 /**
  * An image-classification dataset read from a folder with one sub-folder per class, like torchvision's
@@ -122,17 +120,7 @@ public final class ImageFolderDataset extends RandomAccessDataset {
 
     /** Reads one image as an H×W×3 uint8 RGB array, with an error naming the file when it cannot. */
     public static NDArray readImage(Path file, NDManager manager) throws IOException {
-        BufferedImage img;
-        try {
-            img = ImageIO.read(file.toFile());
-        } catch (IOException e) {
-            throw new IOException("cannot read image file " + file + ": " + e.getMessage(), e);
-        }
-        if (img == null) {
-            throw new IOException("cannot read image file " + file + ": not a PNG/JPEG/BMP/GIF image (corrupt or"
-                    + " wrong extension); remove it or convert it");
-        }
-        return ImageFactory.getInstance().fromImage(img).toNDArray(manager, ai.djl.modality.cv.Image.Flag.COLOR);
+        return Images.read(file, manager);
     }
 
     @Override
