@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 /** The {@code labkit} command line: benchmarks (and, as they land, grading and notebook tools). */
 @Command(name = "labkit", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "labkit: the Java kit for the Neural Network Compression course.",
-        subcommands = {CommandLine.HelpCommand.class})
+        subcommands = {BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
