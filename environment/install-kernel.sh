@@ -23,10 +23,11 @@ SHIM_CLASS="org.rapaio.jupyter.kernel.channels.LoopThread"
 
 # Default JVM options, chosen for ~2 GB machines (Binder). User code runs inside this very JVM
 # (rapaio's JShell uses a DirectExecutionControl), so every -D for DJL belongs here.
-# Heap stays small: PyTorch tensors live off-heap, in native memory.
+# Heap stays small: PyTorch tensors live off-heap, in native memory. Log lines reach cells as stderr, which
+# fails a notebook: DJL logs at WARN, and its CUDA probe's harmless "Failed to detect GPU count" is silenced.
 DEFAULT_JAVA_OPTS="-Xmx1g -XX:+UseSerialGC -Djava.awt.headless=true -Dfile.encoding=UTF-8 \
 -Dai.djl.offline=true -Dai.djl.pytorch.num_interop_threads=1 \
--Dorg.slf4j.simpleLogger.defaultLogLevel=warn"
+-Dorg.slf4j.simpleLogger.defaultLogLevel=warn -Dorg.slf4j.simpleLogger.log.ai.djl.util.cuda.CudaUtils=error"
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 SHIM_SRC="$HERE/kernel-shim/src"
@@ -79,6 +80,12 @@ cat >"$TMP/kernel.sh" <<EOF
 # LABKIT_KERNEL_JAVA_OPTS is appended to the defaults (the last -Xmx / -D wins).
 JAVA="\${JAVA_HOME:+\$JAVA_HOME/bin/}java"
 export RJK_MIMA_CACHE="\${RJK_MIMA_CACHE:-$KERNEL_DIR/mima_cache}"
+# If the process that started us (Jupyter, the runner) dies without shutting us down, stop too:
+# a watcher polls the parent and kills this PID, which exec hands over to the JVM.
+if [[ -n "\${JPY_PARENT_PID:-}" ]]; then
+  ( while sleep 2; kill -0 "\$JPY_PARENT_PID" 2>/dev/null; do kill -0 \$\$ 2>/dev/null || exit 0; done
+    kill \$\$ 2>/dev/null ) </dev/null >/dev/null 2>&1 &
+fi
 # shellcheck disable=SC2086
 exec "\$JAVA" $DEFAULT_JAVA_OPTS \${LABKIT_KERNEL_JAVA_OPTS:-} \\
   -cp "$SHIM_JAR:$KERNEL_JAR" $MAIN_CLASS "\$1"

@@ -26,6 +26,10 @@ public final class Labkit {
      * default) and warn-level logging, unless the user already chose otherwise, then returns a summary line.
      */
     public static String init() {
+        if (System.getProperty("ai.djl.offline") == null) {
+            // remembered so labkit.weights.Downloads can tell this default from a user's explicit choice
+            System.setProperty("labkit.djlOfflineDefaulted", "true");
+        }
         setDefault("ai.djl.offline", "true");
         setDefault("ai.djl.pytorch.num_interop_threads", "1");
         setDefault("org.slf4j.simpleLogger.defaultLogLevel", "warn");

@@ -17,7 +17,7 @@ import java.util.List;
  * PyTorch {@code nn.ModuleList} used as {@code [m(x) for m, x in zip(self.convs, xs)]} (e.g. per-level 1×1
  * projections of a feature pyramid). Children are named "0", "1", ….
  */
-public final class Branches extends AbstractBlock {
+public final class Branches extends AbstractBlock implements ReplaceableChildren {
 
     public Branches() {
         super((byte) 1);
@@ -36,6 +36,11 @@ public final class Branches extends AbstractBlock {
     public Branches add(Block block) {
         addChildBlock(String.valueOf(children.size()), block);
         return this;
+    }
+
+    @Override
+    public void replaceChild(String name, Block block) {
+        ReplaceableChildren.replaceIn(children, name, block, this);
     }
 
     /** Number of branches. */

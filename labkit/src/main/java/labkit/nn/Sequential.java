@@ -9,7 +9,7 @@ import ai.djl.nn.SequentialBlock;
  * state-dict keys. (DJL stores each child under a two-digit order prefix, e.g. "01conv";
  * {@link BlockTree} strips it.)
  */
-public class Sequential extends SequentialBlock {
+public class Sequential extends SequentialBlock implements ReplaceableChildren {
 
     /** Adds a child named by its position ("0", "1", ...), as {@code nn.Sequential(...)} does. */
     @Override
@@ -24,5 +24,10 @@ public class Sequential extends SequentialBlock {
         }
         addChildBlock(name, block);
         return this;
+    }
+
+    @Override
+    public void replaceChild(String name, Block block) {
+        ReplaceableChildren.replaceIn(children, name, block, this);
     }
 }

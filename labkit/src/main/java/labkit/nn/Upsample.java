@@ -6,8 +6,10 @@ import ai.djl.ndarray.types.Shape;
 
 /**
  * Spatial up-sampling of N×C×H×W tensors by an integer factor, like PyTorch's {@code nn.Upsample(scale_factor,
- * mode, align_corners)}. Modes: nearest, bilinear (align_corners False or True) and bicubic (align_corners False,
- * a = −0.75). The static {@link #resize} does the same to an explicit size, as {@code F.interpolate(x, (h, w))}.
+ * mode, align_corners)}. Modes: nearest, bilinear (align_corners False or True) and bicubic. DJL's PyTorch
+ * interpolation always passes {@code antialias=True}: for up-sampling that leaves bilinear unchanged, but makes
+ * bicubic use PIL's kernel (a = −0.5) rather than PyTorch's default a = −0.75 (OpenCV's INTER_CUBIC). The static
+ * {@link #resize} does the same to an explicit size, as {@code F.interpolate(x, (h, w), ..., antialias=True)}.
  */
 public final class Upsample extends StatelessBlock {
 
