@@ -124,6 +124,24 @@ def resize_cases():
     return cases
 
 
+def plateau_cases():
+    """torch.optim.lr_scheduler.ReduceLROnPlateau: the rate used in each epoch for a sequence of val losses."""
+    cases = []
+    losses = [1.0, 0.9, 0.95, 0.91, 0.9, 0.89, 0.95, 0.96, 0.97, 0.5, 0.6, 0.6, 0.6, 0.6, 0.6]
+    for factor, patience, cooldown, min_lr in [(0.5, 1, 0, 0.0), (0.1, 2, 1, 1e-4), (0.5, 0, 2, 0.0)]:
+        p = torch.nn.Parameter(torch.zeros(1))
+        opt = torch.optim.AdamW([p], lr=1e-2)
+        sch = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, factor=factor, patience=patience, cooldown=cooldown,
+                                                         min_lr=min_lr)
+        lrs = []
+        for v in losses:
+            lrs.append(opt.param_groups[0]["lr"])
+            sch.step(v)
+        cases.append({"factor": factor, "patience": patience, "cooldown": cooldown, "min_lr": min_lr,
+                      "base_lr": 1e-2, "losses": losses, "lrs": lrs})
+    return cases
+
+
 def colormaps():
     from matplotlib import cm
     lines = ["# matplotlib 3.6 _cm_listed tables (viridis, plasma, magma, inferno: 256 RGB rows each, 0..1)"]
@@ -143,5 +161,7 @@ if __name__ == "__main__":
         json.dump(ssim_cases(), f)
     with open(os.path.join(OUT, "resize.json"), "w") as f:
         json.dump(resize_cases(), f)
+    with open(os.path.join(OUT, "plateau.json"), "w") as f:
+        json.dump(plateau_cases(), f)
     colormaps()
     print("ok")

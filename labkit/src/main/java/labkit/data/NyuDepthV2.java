@@ -39,7 +39,7 @@ import labkit.image.Resample;
  *         .augment(NyuDepthV2.Augment.standard(42)).setSampling(8, true).build();
  * }</pre>
  */
-public final class NyuDepthV2 extends RandomAccessDataset {
+public final class NyuDepthV2 extends RandomAccessDataset implements labkit.augment.Seedable {
 
     /** ImageNet channel means (torchvision's Normalize for ImageNet-trained backbones). */
     public static final float[] IMAGENET_MEAN = {0.485f, 0.456f, 0.406f};
@@ -75,7 +75,7 @@ public final class NyuDepthV2 extends RandomAccessDataset {
     private final Builder settings;
     private final List<Pair> pairs;
     private final Augment augment;
-    private final Random random;
+    private Random random;
 
     private NyuDepthV2(Builder b, List<Pair> pairs, Augment augment) {
         super(b);
@@ -167,6 +167,17 @@ public final class NyuDepthV2 extends RandomAccessDataset {
         BufferedImage img = new BufferedImage(s, s, BufferedImage.TYPE_INT_RGB);
         img.setRGB(0, 0, s, s, packed, 0, s);
         return new Preview(img, resizedDepth(p), settings.depthSize);
+    }
+
+    /**
+     * Restarts the augmentation's random stream from {@code seed} (no effect without augmentation); call it at the
+     * start of every epoch with a seed derived from (run seed, epoch) so a resumed run sees the same samples.
+     */
+    @Override
+    public synchronized void reseed(long seed) {
+        if (augment != null) {
+            random = new Random(seed);
+        }
     }
 
     private synchronized Augment.Draw draw() {
