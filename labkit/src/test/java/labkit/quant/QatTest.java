@@ -67,14 +67,20 @@ class QatTest {
             }
             assertTrue(last < 0.8 * first, "loss " + first + " -> " + last);
 
+            // as torch's disable_observer before evaluating: one training-mode pass lets the weight observers see
+            // the final weights, then every observer is frozen, so evaluation and convert() use the same qparams
+            qat.model().forward(new ParameterStore(m, false), new NDList(x), true);
+            for (var o : BlockTree.find(model, Observed.class)) {
+                o.getValue().mode(Observed.Mode.FAKE_QUANT);
+            }
             NDArray qatEval = qat.model().forward(new ParameterStore(m, false), new NDList(x), false).singletonOrThrow();
             Block q = qat.convert();
             NDArray out = TestModels.eval(q, m, x);
             float scale = qat.state().activationQParams().get("fc").scale()[0];
             float steps0 = out.sub(qatEval).abs().max().getFloat() / scale;
-            // Not identical: convert() lets the weight observers see the weights after the last SGD update (one more
-            // moving-average step), and the eval forward above moved the activation ranges; 3 steps measured.
-            assertTrue(steps0 <= 4, "converted model differs from the QAT model by " + steps0 + " output steps");
+            // Measured 4 steps (PyTorch single-threaded): the converted model pools and adds biases in float where
+            // the QAT graph's fake-quant points sit elsewhere; a tighter match is open work (issue 3 note).
+            assertTrue(steps0 <= 5, "converted model differs from the frozen QAT model by " + steps0 + " output steps");
             QParams wq = qat.weightQParams().get("1.0.0");
             assertEquals(QScheme.PER_CHANNEL_SYMMETRIC, wq.qscheme());
             NDArray steps = w.getArray().div(m.create(wq.scale()).reshape(8, 1, 1, 1));
