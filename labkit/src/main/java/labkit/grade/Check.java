@@ -40,9 +40,12 @@ public final class Check {
         }
     }
 
-    /** Fails unless {@code actual} equals {@code expected} ({@link Objects#equals}); {@code what} names the value. */
+    /**
+     * Fails unless {@code actual} equals {@code expected}; {@code what} names the value. The comparison is
+     * {@code expected.equals(actual)}, so a student's object cannot answer for itself.
+     */
     public static void equal(Object actual, Object expected, String what) {
-        if (!Objects.equals(actual, expected)) {
+        if (!Objects.equals(expected, actual)) {
             throw new Failure(what + ": expected " + expected + ", got " + actual);
         }
     }
@@ -105,9 +108,10 @@ public final class Check {
         String nonce = System.getenv(NONCE_ENV);
         String text = message == null ? "" : message.replace('\n', ' ');
         if (nonce != null && !nonce.isBlank()) {
-            System.out.printf("%s partial=%.6f nonce=%s %s%n", MARKER, fraction, nonce, text);
+            System.out.println(String.format(java.util.Locale.ROOT, "%s partial=%.6f nonce=%s %s", MARKER, fraction,
+                    nonce, text)); // one write: the grader reads the line whole
         } else {
-            System.out.printf("partial credit %.1f%%: %s%n", 100 * fraction, text);
+            System.out.println(String.format(java.util.Locale.ROOT, "partial credit %.1f%%: %s", 100 * fraction, text));
         }
         System.out.flush();
         return fraction;

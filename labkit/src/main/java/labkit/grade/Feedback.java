@@ -71,8 +71,8 @@ public final class Feedback {
             if (Ipynb.type(cell).equals("code")) {
                 b.append("<pre>").append(esc(source)).append("</pre>");
                 if (cell.has("outputs")) {
-                    for (JsonElement o : cell.getAsJsonArray("outputs")) {
-                        output(b, o.getAsJsonObject(), test, run.nonce());
+                    for (JsonObject o : mergeStreams(cell)) {
+                        output(b, o, test, run.nonce());
                     }
                 }
             } else {
@@ -86,11 +86,31 @@ public final class Feedback {
         return b.toString();
     }
 
+    /** Consecutive stream outputs of the same name as one (the kernel splits printed lines). */
+    private static List<JsonObject> mergeStreams(JsonObject cell) {
+        List<JsonObject> merged = new java.util.ArrayList<>();
+        for (JsonElement e : cell.getAsJsonArray("outputs")) {
+            JsonObject o = e.getAsJsonObject();
+            JsonObject last = merged.isEmpty() ? null : merged.get(merged.size() - 1);
+            if (last != null && "stream".equals(str(o, "output_type")) && "stream".equals(str(last, "output_type"))
+                    && str(o, "name").equals(str(last, "name"))) {
+                last.addProperty("text", Scorer.textOf(last.get("text")) + Scorer.textOf(o.get("text")));
+            } else {
+                merged.add(o.deepCopy());
+            }
+        }
+        return merged;
+    }
+
+    private static String str(JsonObject o, String key) {
+        return o.has(key) && o.get(key).isJsonPrimitive() ? o.get(key).getAsString() : "";
+    }
+
     private static void output(StringBuilder b, JsonObject o, boolean test, String nonce) {
         String type = o.has("output_type") ? o.get("output_type").getAsString() : "";
         switch (type) {
             case "stream" -> {
-                String text = Scorer.textOf(o.get("text")).replace("nonce=" + nonce, "");
+                String text = Scorer.textOf(o.get("text")).replace(" nonce=" + nonce, "");
                 b.append("<pre").append("stderr".equals(o.get("name").getAsString()) ? " class=\"err\"" : "").append('>')
                         .append(esc(ANSI.matcher(text).replaceAll(""))).append("</pre>");
             }

@@ -168,7 +168,8 @@ public final class Restorer {
 
     /** A student code cell as the grader runs it: magics commented out, shadowing declarations refused. */
     static String vet(String source, String where, String jar, List<String> notes) {
-        String shadow = shadowedName(source);
+        String code = String.join("\n", source.lines().filter(l -> !l.stripLeading().startsWith("%")).toList());
+        String shadow = shadowedName(code); // magic lines are handled below
         if (shadow != null) {
             notes.add(where + " uses the name '" + shadow + "' on its own, which would hide the " + shadow
                     + ".* packages from the tests; the cell was replaced by an error");

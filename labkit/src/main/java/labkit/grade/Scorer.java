@@ -135,20 +135,21 @@ public final class Scorer {
         return null;
     }
 
-    /** The lines of a cell's stream outputs of one name. */
+    /**
+     * The lines of a cell's stream outputs of one name, joined first: the kernel may send one printed line in
+     * several stream messages.
+     */
     static List<String> streamLines(JsonObject cell, String name) {
-        List<String> lines = new ArrayList<>();
-        if (!cell.has("outputs")) {
-            return lines;
-        }
-        for (JsonElement o : cell.getAsJsonArray("outputs")) {
-            JsonObject out = o.getAsJsonObject();
-            if ("stream".equals(str(out, "output_type")) && name.equals(str(out, "name"))) {
-                String text = textOf(out.get("text"));
-                lines.addAll(List.of(text.split("\n")));
+        StringBuilder all = new StringBuilder();
+        if (cell.has("outputs")) {
+            for (JsonElement o : cell.getAsJsonArray("outputs")) {
+                JsonObject out = o.getAsJsonObject();
+                if ("stream".equals(str(out, "output_type")) && name.equals(str(out, "name"))) {
+                    all.append(textOf(out.get("text")));
+                }
             }
         }
-        return lines;
+        return new ArrayList<>(List.of(ANSI.matcher(all).replaceAll("").split("\n")));
     }
 
     static String textOf(JsonElement e) {
