@@ -16,8 +16,8 @@ integer hash of (key, element index) that Java recomputes bit for bit (labkit.we
     num_batches_tracked: 0
 
 values computed in float64 and rounded once to float32. The input is the same formula under the key "input",
-2u - 1. Writes labkit/src/test/resources/fixtures/weights/formula_<name>.json: the model's arguments, input
-shape, eval-mode output shape and values.
+2u - 1. Writes labkit/src/test/resources/fixtures/weights/formula_<name>.json: the model's arguments, its
+state-dict keys and shapes (in torchvision's order), input shape, eval-mode output shape and values.
 """
 import json
 import os
@@ -80,7 +80,7 @@ def write(name, model, args, input_shape):
     print(name, tuple(y.shape), "logit range", float(y.min()), float(y.max()),
           "params", sum(p.numel() for p in model.parameters()))
     with open(os.path.join(OUT, "formula_" + name + ".json"), "w") as f:
-        json.dump({"model": name, "args": args, "torchvision": torchvision.__version__, "keys": len(sd),
+        json.dump({"model": name, "args": args, "torchvision": torchvision.__version__, "keys": [[k, list(t.shape)] for k, t in sd.items()],
                    "input_shape": list(input_shape), "input_sum": float(x.double().sum()),
                    "output_shape": list(y.shape), "output": y.reshape(-1).tolist()}, f, indent=1)
 
