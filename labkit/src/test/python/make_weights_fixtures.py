@@ -10,7 +10,11 @@ Writes labkit/src/test/resources/fixtures/weights/:
   evil_zip.pth, evil_legacy.pth       pickles that call os.system (must be refused)
   task1cnn.pth / .json                torch twin of labkit.models.Task1Cnn, input and reference eval logits
   tinynet.pth / .json                 torch twin of a small labkit.nn model (depthwise ConvBnAct, Residual, ...)
+  mobilenet_v2_w025.pth / .json       torchvision MobileNetV2(width_mult=0.25, 10 classes), float16 weights, logits
   keys/*.txt                          full-size torchvision state-dict keys and shapes (no weights)
+
+The full-size EfficientNet-B0 / ResNet-18/50 (and quantizable MobileNetV2) reference logits are made by
+make_mapping_fixtures.py with closed-formula weights.
 
 --check FILE loads a .pth written by labkit with torch.load and prints its keys (used by hand to confirm that
 torch reads labkit's writer).

@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.OptionalInt;
+import java.util.function.Predicate;
 import labkit.Labkit;
 import labkit.data.NyuDepthV2;
 import labkit.data.synthetic.DepthScenes;
@@ -32,6 +33,9 @@ import labkit.train.ReduceLROnPlateau;
 import labkit.train.Ssim;
 import labkit.train.SsimEvaluator;
 import labkit.train.TrainingCurves;
+import labkit.weights.Downloads;
+import labkit.weights.LoadReport;
+import labkit.weights.PretrainedWeights;
 import tech.tablesaw.api.DoubleColumn;
 import tech.tablesaw.api.IntColumn;
 import tech.tablesaw.api.StringColumn;
@@ -73,6 +77,22 @@ public final class DepthProject {
         return DepthScenes.builder().trainScenes(quick ? 4 : 60).framesPerScene(quick ? 2 : 4)
                 .testImages(quick ? 4 : 64).size(quick ? 128 : 320, quick ? 96 : 240).seed(seed).write(root);
     }
+
+    /**
+     * Puts torchvision's ImageNet EfficientNet-B0 weights into the backbone of an initialized {@link DepthNet}:
+     * every {@code features.0} … {@code features.7} key, strictly by name and shape (BatchNorm eps 1e-5, momentum
+     * 0.1); {@code features.8.*} (the 1280-channel conv the depth net does not use) and {@code classifier.*} are
+     * ignored; the BiFPN and head keep their values. Downloads the file (20 MB, verified) or finds it in
+     * PyTorch's cache; {@code Downloads.builder().offline(true)} never touches the network.
+     *
+     * @throws labkit.weights.WeightMismatchException listing missing, unexpected and wrongly shaped keys
+     */
+    public static LoadReport loadPretrainedBackbone(DepthNet net, Downloads downloads) throws IOException {
+        return PretrainedWeights.EFFICIENTNET_B0.loadInto(net.features(), "features.", BACKBONE_SKIP, downloads);
+    }
+
+    /** The EfficientNet-B0 keys (without "features.") that {@link DepthNet}'s truncated backbone lacks. */
+    public static final Predicate<String> BACKBONE_SKIP = k -> k.startsWith("8.");
 
     /** Starts a study on a {@code nyu_data} folder (the Kaggle download or {@link #syntheticData}). */
     public static Study study(Path nyuData) {

@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Predicate;
 
 /**
  * torchvision's published ImageNet weights for the course's networks: where to download them, how to verify
@@ -97,6 +98,29 @@ public record PretrainedWeights(String name, RemoteFile file, ImagePreprocessing
     /** A mapper that checks names, shapes and this network's BatchNorm eps/momentum, strictly. */
     public WeightMapper mapper() {
         return WeightMapper.builder().batchNorm(bnEps, bnMomentum).build();
+    }
+
+    /**
+     * A strict mapper for one part of the network, e.g. a backbone: the file's keys under {@code prefix}
+     * ("features."), without it, must fit {@code part} exactly, except those {@code skip} accepts (given the key
+     * without the prefix, e.g. {@code k -> k.startsWith("8.")} for a backbone that stops before
+     * {@code features.8}); the keys outside the prefix ({@code classifier.*}) and {@code num_batches_tracked} are
+     * ignored. BatchNorm eps and momentum are checked as in {@link #mapper()}.
+     */
+    public WeightMapper mapper(String prefix, Predicate<String> skip) {
+        return WeightMapper.builder().batchNorm(bnEps, bnMomentum).prefix(prefix)
+                .ignore(k -> k.endsWith("num_batches_tracked") || skip.test(k)).build();
+    }
+
+    /**
+     * Loads the part of the (downloaded or cached) weights under {@code prefix} into an initialized
+     * {@code part} of a model, as {@link #mapper(String, Predicate)} describes:
+     * {@code EFFICIENTNET_B0.loadInto(depthNet.features(), "features.", k -> k.startsWith("8."), downloads)}.
+     */
+    public LoadReport loadInto(Block part, String prefix, Predicate<String> skip, Downloads downloads)
+            throws IOException {
+        Path f = download(downloads);
+        return mapper(prefix, skip).apply(part, StateDict.read(f), f.toString());
     }
 
     /** Loads the (downloaded or cached) weights into an initialized model; throws with the key report. */

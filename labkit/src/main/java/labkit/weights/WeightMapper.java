@@ -23,12 +23,15 @@ import labkit.nn.BlockTree;
  * strict mapper (the default) refuses a file that leaves a parameter unset or has a key the model lacks — with
  * a {@link LoadReport} that lists them — before it changes anything. {@code num_batches_tracked} is ignored.
  * Optionally the model's BatchNorm eps and momentum are checked against the values the weights were trained
- * with (torchvision: eps 1e-5 for MobileNetV2, ResNet and EfficientNet-B0, momentum 0.1).
+ * with (torchvision: eps 1e-5 for MobileNetV2, ResNet and EfficientNet-B0, momentum 0.1). A
+ * {@link Builder#prefix(String) prefix} loads one part of a network (a backbone's {@code features.*}) into a
+ * model of that part alone.
  */
 public final class WeightMapper {
     private final boolean strict;
     private final Predicate<String> ignore;
     private final Function<String, String> rename;
+    private final String prefix;
     private final Float bnEps;
     private final Float bnMomentum;
 
@@ -36,6 +39,7 @@ public final class WeightMapper {
         this.strict = b.strict;
         this.ignore = b.ignore;
         this.rename = b.rename;
+        this.prefix = b.prefix;
         this.bnEps = b.bnEps;
         this.bnMomentum = b.bnMomentum;
     }
@@ -57,12 +61,15 @@ public final class WeightMapper {
     public LoadReport apply(Block model, StateDict weights, String source) {
         Map<String, long[]> shapes = new LinkedHashMap<>();
         Map<String, TensorData> byName = new LinkedHashMap<>();
+        List<String> outside = new ArrayList<>();
         for (Map.Entry<String, TensorData> e : weights.asMap().entrySet()) {
-            String name = rename.apply(e.getKey());
-            shapes.put(name, e.getValue().shape());
-            byName.put(name, e.getValue());
+            String name = localName(e.getKey(), outside);
+            if (name != null) {
+                shapes.put(name, e.getValue().shape());
+                byName.put(name, e.getValue());
+            }
         }
-        Plan plan = plan(model, shapes, source, byName);
+        Plan plan = plan(model, shapes, source, byName, outside);
         if (strict && !plan.report.ok()) {
             throw new WeightMismatchException(plan.report);
         }
@@ -79,13 +86,32 @@ public final class WeightMapper {
      */
     public LoadReport check(Block model, Map<String, long[]> keyShapes, String source) {
         Map<String, long[]> renamed = new LinkedHashMap<>();
-        keyShapes.forEach((k, v) -> renamed.put(rename.apply(k), v));
-        return plan(model, renamed, source, null).report;
+        List<String> outside = new ArrayList<>();
+        keyShapes.forEach((k, v) -> {
+            String name = localName(k, outside);
+            if (name != null) {
+                renamed.put(name, v);
+            }
+        });
+        return plan(model, renamed, source, null, outside).report;
+    }
+
+    /** The model-side name of file key {@code key}, or null (and the key noted) when it lies outside the prefix. */
+    private String localName(String key, List<String> outside) {
+        if (prefix != null) {
+            if (!key.startsWith(prefix)) {
+                outside.add(key);
+                return null;
+            }
+            key = key.substring(prefix.length());
+        }
+        return rename.apply(key);
     }
 
     private record Plan(LoadReport report) {}
 
-    private Plan plan(Block model, Map<String, long[]> shapes, String source, Map<String, TensorData> data) {
+    private Plan plan(Block model, Map<String, long[]> shapes, String source, Map<String, TensorData> data,
+            List<String> outside) {
         Map<String, Parameter> params = BlockTree.parameters(model);
         for (Map.Entry<String, Parameter> e : params.entrySet()) {
             if (!e.getValue().isInitialized()) {
@@ -97,12 +123,12 @@ public final class WeightMapper {
         List<String> unexpected = new ArrayList<>();
         List<String> wrongShape = new ArrayList<>();
         List<String> wrongType = new ArrayList<>();
-        List<String> ignored = new ArrayList<>();
+        List<String> ignored = new ArrayList<>(outside);
         for (Map.Entry<String, long[]> e : shapes.entrySet()) {
             String key = e.getKey();
             Parameter p = params.get(key);
             if (p == null) {
-                (ignore.test(key) ? ignored : unexpected).add(key);
+                (ignore.test(key) ? ignored : unexpected).add(prefix == null ? key : prefix + key);
                 continue;
             }
             long[] want = p.getArray().getShape().getShape();
@@ -173,6 +199,7 @@ public final class WeightMapper {
         private boolean strict = true;
         private Predicate<String> ignore = k -> k.endsWith("num_batches_tracked");
         private Function<String, String> rename = Function.identity();
+        private String prefix;
         private Float bnEps;
         private Float bnMomentum;
 
@@ -181,6 +208,21 @@ public final class WeightMapper {
 
         /** File keys that are skipped without complaint (default: {@code *.num_batches_tracked}). */
         public Builder ignore(Predicate<String> ignore) { this.ignore = ignore; return this; }
+
+        /**
+         * Loads only the file's keys that start with {@code prefix} ("features."), with the prefix removed, into
+         * the model (e.g. a backbone taken out of a bigger network); the file's other keys ({@code classifier.*})
+         * are ignored and listed in {@link LoadReport#ignored()}. {@link #ignore} and {@link #rename} then see
+         * the key without the prefix; the report lists ignored and unexpected keys with it (as in the file) and
+         * the model's parameters without it.
+         */
+        public Builder prefix(String prefix) {
+            if (prefix == null || prefix.isEmpty()) {
+                throw new IllegalArgumentException("prefix must be a non-empty key prefix such as \"features.\"");
+            }
+            this.prefix = prefix;
+            return this;
+        }
 
         /** Maps a file key to the labkit parameter name (default: the same name). */
         public Builder rename(Function<String, String> rename) { this.rename = rename; return this; }
