@@ -143,7 +143,9 @@ public final class WeightClustering {
                 for (int i = 0; i < x.length; i++) {
                     x[i] = (float) sum[a[i]];
                 }
-                g.set(FloatBuffer.wrap(x));
+                // in place: NDArray.set(buffer) would make the gradient tensor borrow this short-lived handle's
+                // buffer (DJL keeps it alive only as long as the handle), and the optimizer would read freed memory
+                g.muli(0).addi(g.getManager().create(x, g.getShape()).toType(g.getDataType(), false));
             }
         }
     }
