@@ -21,11 +21,39 @@ import tech.tablesaw.api.Table;
 
 /** {@code labkit bench ...}: throughput tables measured on this machine (speed lives here, not in tests). */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks that print a table.",
-        subcommands = {BenchCommand.Augment.class, DepthBench.class})
+        subcommands = {BenchCommand.Augment.class, DepthBench.class, BenchCommand.Prune.class})
 public final class BenchCommand implements Runnable {
     @Override
     public void run() {
         new picocli.CommandLine(this).usage(System.out);
+    }
+
+    /** Latency of a network before and after structured (channel) pruning, as a ratio from one interleaved run. */
+    @Command(name = "prune", mixinStandardHelpOptions = true,
+            description = "Unpruned vs channel-pruned network latency (ms per batch, speed-up), interleaved rounds.")
+    static final class Prune implements Runnable {
+        @Option(names = "--model", description = "task1, student or student-standard (default ${DEFAULT-VALUE})")
+        String model = "task1";
+
+        @Option(names = "--keep", split = ",", description = "fractions of channels kept (default ${DEFAULT-VALUE})")
+        double[] keep = {0.5, 0.25};
+
+        @Option(names = "--batch", split = ",", description = "batch sizes (default ${DEFAULT-VALUE})")
+        int[] batch = {1, 32};
+
+        @Option(names = "--rounds", description = "interleaved rounds, median reported (default ${DEFAULT-VALUE})")
+        int rounds = 7;
+
+        @Option(names = "--reps", description = "forward passes per round (default ${DEFAULT-VALUE})")
+        int reps = 20;
+
+        @Override
+        public void run() {
+            System.out.println(Labkit.init());
+            for (int b : batch) {
+                System.out.println(labkit.cli.PruneBench.run(model, keep, b, rounds, reps).printAll());
+            }
+        }
     }
 
     /** Images per second through each Task 1 augmentation and the whole training pipeline. */

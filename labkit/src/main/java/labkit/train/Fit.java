@@ -325,7 +325,13 @@ public final class Fit implements AutoCloseable {
                         if (b.clipGradNorm > 0) {
                             clipGradNorm(b.clipGradNorm);
                         }
+                        for (Runnable r : b.beforeStep) {
+                            r.run();
+                        }
                         trainer.step();
+                        for (Runnable r : b.afterStep) {
+                            r.run();
+                        }
                     } else {
                         pred = trainer.evaluate(x);
                         loss = b.loss.evaluate(y, pred);
@@ -446,6 +452,8 @@ public final class Fit implements AutoCloseable {
         private PrintStream out = System.out;
         private final List<Consumer<History>> onEpochEnd = new ArrayList<>();
         private final List<java.util.function.IntConsumer> onEpochStart = new ArrayList<>();
+        private final List<Runnable> beforeStep = new ArrayList<>();
+        private final List<Runnable> afterStep = new ArrayList<>();
 
         private Builder(Loss loss) {
             if (loss == null) {
@@ -563,6 +571,25 @@ public final class Fit implements AutoCloseable {
          */
         public Builder onEpochStart(java.util.function.IntConsumer callback) {
             onEpochStart.add(callback);
+            return this;
+        }
+
+        /**
+         * Called on every training batch after the backward pass (and gradient clipping), just before the optimizer
+         * step, while the parameters' gradients are readable and writable (e.g. weight clustering sums the
+         * gradients of each cluster here).
+         */
+        public Builder beforeStep(Runnable callback) {
+            beforeStep.add(callback);
+            return this;
+        }
+
+        /**
+         * Called on every training batch right after the optimizer step (e.g. pruning re-applies its masks here, so
+         * pruned weights stay exactly zero through fine-tuning).
+         */
+        public Builder afterStep(Runnable callback) {
+            afterStep.add(callback);
             return this;
         }
 
