@@ -83,7 +83,10 @@ public final class Degradation {
         return jpeg(x, p.jpegQuality());
     }
 
-    /** Gaussian blur with standard deviation {@code sigma} pixels (OpenCV, kernel size from σ); σ ≤ 0: unchanged. */
+    /**
+     * Gaussian blur with standard deviation {@code sigma} pixels (OpenCV, kernel size from σ); σ ≤ 0: unchanged.
+     * H×W×C or H×W, uint8 or float32 (kept).
+     */
     public static NDArray gaussianBlur(NDArray img, double sigma) {
         if (sigma <= 0) {
             return img;
@@ -112,7 +115,10 @@ public final class Degradation {
         return img.getManager().create(ByteBuffer.wrap(b), img.getShape(), DataType.UINT8);
     }
 
-    /** JPEG encode/decode round trip at {@code quality} (1–100, OpenCV/libjpeg); quality > 100: unchanged. */
+    /**
+     * JPEG encode/decode round trip at {@code quality} (1–100, OpenCV/libjpeg); quality > 100: unchanged. Returns
+     * uint8 (other inputs are rounded and clipped to 0–255 first).
+     */
     public static NDArray jpeg(NDArray rgb, int quality) {
         if (quality > 100) {
             return rgb;
@@ -120,7 +126,8 @@ public final class Degradation {
         if (quality < 1) {
             throw new IllegalArgumentException("JPEG quality must be in 1..100 (or >100 to skip), got " + quality);
         }
-        Mat m = toMat(rgb); // BGR, the order libjpeg's colour transform expects from OpenCV
+        NDArray u8 = rgb.getDataType() == DataType.UINT8 ? rgb : rgb.clip(0, 255).round().toType(DataType.UINT8, false);
+        Mat m = toMat(u8); // BGR, the order libjpeg's colour transform expects from OpenCV
         boolean color = m.channels() == 3;
         MatOfByte buf = new MatOfByte();
         Mat dec = null;
@@ -137,12 +144,16 @@ public final class Degradation {
         }
     }
 
-    /** Bicubic down-sampling by an integer factor (OpenCV INTER_CUBIC, a = −0.75). */
+    /** Bicubic down-sampling by an integer factor (OpenCV INTER_CUBIC, a = −0.75); uint8 or float32 (kept). */
     public static NDArray downsampleBicubic(NDArray img, int scale) {
         return resizeCubic(img, img.getShape().get(0) / scale, img.getShape().get(1) / scale);
     }
 
-    /** Bicubic up-sampling by an integer factor (OpenCV INTER_CUBIC): the baseline SR is compared with. */
+    /**
+     * Bicubic up-sampling by an integer factor (OpenCV INTER_CUBIC, a = −0.75, pixel centres aligned as PyTorch's
+     * {@code F.interpolate(mode="bicubic", align_corners=False)}): the baseline SR is compared with. uint8 or
+     * float32 (kept; float results are not clipped).
+     */
     public static NDArray upsampleBicubic(NDArray img, int scale) {
         return resizeCubic(img, img.getShape().get(0) * scale, img.getShape().get(1) * scale);
     }
@@ -159,15 +170,18 @@ public final class Degradation {
         }
     }
 
-    /** H×W×C or H×W (grey) uint8 → Mat, through {@link Mats} (which wants H×W×C, C = 1 or 3). */
+    /**
+     * H×W×C or H×W (grey) image → Mat, through {@link Mats} (which wants H×W×C, C = 1 or 3): uint8 and float32
+     * keep their type, other types become float32.
+     */
     static Mat toMat(NDArray img) {
         Shape s = img.getShape();
         if (s.dimension() != 2 && s.dimension() != 3) {
             throw new IllegalArgumentException("expected an H×W×C or H×W image, got shape " + s);
         }
         NDArray hwc = s.dimension() == 2 ? img.reshape(s.get(0), s.get(1), 1) : img;
-        NDArray u8 = hwc.getDataType() == DataType.UINT8 ? hwc : hwc.clip(0, 255).round().toType(DataType.UINT8, false);
-        return Mats.toMat(u8);
+        DataType t = hwc.getDataType();
+        return Mats.toMat(t == DataType.UINT8 || t == DataType.FLOAT32 ? hwc : hwc.toType(DataType.FLOAT32, false));
     }
 
     /** Mat → array in {@code like}'s manager, H×W when {@code like} is H×W (grey), else H×W×C. */
