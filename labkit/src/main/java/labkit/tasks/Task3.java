@@ -29,11 +29,13 @@ import labkit.nn.Complexity;
 import labkit.nn.FFNetHead;
 import labkit.nn.InvertedResidualRewrite;
 import labkit.plot.ImageGrid;
+import labkit.train.Adam;
+import labkit.train.Fit;
+import labkit.train.History;
 import tech.tablesaw.api.DoubleColumn;
 import tech.tablesaw.api.LongColumn;
 import tech.tablesaw.api.StringColumn;
 import tech.tablesaw.api.Table;
-import tech.tablesaw.plotly.components.Figure;
 
 /**
  * Course Task 3 in its own words: a segmentation dataset of images and colour masks (class-index and one-hot
@@ -321,18 +323,17 @@ public final class Task3 {
     }
 
     /**
-     * A short training run: Adam (lr {@value #LEARNING_RATE}), cross-entropy, {@code epochs} epochs on
-     * {@code train} (one-hot masks, see {@link #split}), seeded; returns the mean training and validation loss per
-     * epoch.
+     * A short training run with labkit's {@link Fit}: Adam (lr {@value #LEARNING_RATE}), cross-entropy on the one-hot
+     * masks (see {@link #split}), {@code epochs} epochs of batches of {@link #batchSize()}, seeded (data order and
+     * initialisation); returns the history: training and validation loss per epoch.
      */
-    public static Table train(Model model, SegmentationDataset train, SegmentationDataset validation, int epochs, int seed) {
-        return ShortTraining.fit(model, loss(), train, validation, inputShape(batchSize()), epochs, LEARNING_RATE, seed);
+    public static History train(Model model, SegmentationDataset train, SegmentationDataset validation, int epochs, int seed) {
+        try (Fit fit = Fit.builder(model, loss()).optimizer(Adam.of(LEARNING_RATE)).epochs(epochs).batchSize(batchSize())
+                .seed(seed).name("Task 3: FFNet, cross-entropy").build()) {
+            return fit.fit(train, validation);
+        }
     }
 
-    /** The loss curves of a {@link #train} history. */
-    public static Figure lossFigure(Table history) {
-        return ShortTraining.lossFigure(history, "Task 3: cross-entropy per epoch");
-    }
 
     /** The predicted H×W class map (int64) of one 3×H×W image in [0, 1], in inference mode. */
     public static NDArray predict(Model model, NDArray image) {

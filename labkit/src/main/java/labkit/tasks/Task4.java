@@ -24,10 +24,12 @@ import labkit.data.SuperResolutionDataset;
 import labkit.data.synthetic.SegmentationShapes;
 import labkit.models.SuperResolutionNet;
 import labkit.plot.ImageGrid;
+import labkit.train.Adam;
+import labkit.train.Fit;
+import labkit.train.History;
 import tech.tablesaw.api.DoubleColumn;
 import tech.tablesaw.api.StringColumn;
 import tech.tablesaw.api.Table;
-import tech.tablesaw.plotly.components.Figure;
 
 /**
  * Course Task 4 in its own words: super-resolution ×3. High-resolution (HR) images are degraded into
@@ -242,17 +244,17 @@ public final class Task4 {
     }
 
     /**
-     * A short training run: Adam (lr {@value #LEARNING_RATE}), MSE on Y, {@code epochs} epochs on {@code train},
-     * seeded; validation loss on {@code validation} (e.g. the held-out set); mean losses per epoch.
+     * A short training run with labkit's {@link Fit}: Adam (lr {@value #LEARNING_RATE}), MSE on Y, {@code epochs}
+     * epochs of batches of {@link #batchSize()}, seeded; validation loss on {@code validation} (e.g. the held-out
+     * set); returns the history: training and validation loss per epoch.
      */
-    public static Table train(Model model, SuperResolutionDataset train, SuperResolutionDataset validation, int epochs, int seed) {
-        return ShortTraining.fit(model, loss(), train, validation, inputShape(batchSize()), epochs, LEARNING_RATE, seed);
+    public static History train(Model model, SuperResolutionDataset train, SuperResolutionDataset validation, int epochs, int seed) {
+        try (Fit fit = Fit.builder(model, loss()).optimizer(Adam.of(LEARNING_RATE)).epochs(epochs).batchSize(batchSize())
+                .seed(seed).name("Task 4: SR net, MSE on Y").build()) {
+            return fit.fit(train, validation);
+        }
     }
 
-    /** The loss curves of a {@link #train} history. */
-    public static Figure lossFigure(Table history) {
-        return ShortTraining.lossFigure(history, "Task 4: MSE on Y per epoch");
-    }
 
     /** PSNR (dB) of two Y tensors in [0, 1]. */
     public static double psnr(NDArray a, NDArray b) {

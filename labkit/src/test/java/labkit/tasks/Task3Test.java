@@ -17,6 +17,7 @@ import labkit.data.SegmentationDataset;
 import labkit.models.FFNet;
 import labkit.nn.FFNetHead;
 import labkit.nn.InvertedResidualRewrite;
+import labkit.train.History;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import tech.tablesaw.api.Table;
@@ -86,13 +87,12 @@ class Task3Test {
         SegmentationDataset[] split = Task3.split(all, 1);
         SegmentationDataset train = split[0].withAugment(null);
         try (Model model = Task3.model(FFNetHead.Kind.C)) {
-            Table h = Task3.train(model, train, split[1], 4, 5);
-            assertEquals(4, h.rowCount());
-            double first = h.doubleColumn("train loss").get(0);
-            double last = h.doubleColumn("train loss").get(3);
-            assertTrue(last < first, "training loss should go down: " + h.print());
-            assertTrue(Double.isFinite(h.doubleColumn("validation loss").get(3)));
-            assertNotNull(Task3.lossFigure(h));
+            History h = Task3.train(model, train, split[1], 4, 5);
+            assertEquals(4, h.size());
+            double first = h.column(History.TRAIN_LOSS).get(0);
+            double last = h.last(History.TRAIN_LOSS);
+            assertTrue(last < first, "training loss should go down: " + h);
+            assertTrue(Double.isFinite(h.last(History.VAL_LOSS)));
 
             Table iou = Task3.iouTable(model, split[1]);
             assertEquals(5, iou.rowCount());

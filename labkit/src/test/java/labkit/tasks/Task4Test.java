@@ -12,6 +12,7 @@ import com.google.gson.JsonObject;
 import java.awt.image.BufferedImage;
 import java.nio.file.Path;
 import labkit.data.SuperResolutionDataset;
+import labkit.train.History;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import tech.tablesaw.api.Table;
@@ -54,10 +55,9 @@ class Task4Test {
         SuperResolutionDataset train = Task4.trainSet(folder, 1, 24, 4);
         SuperResolutionDataset heldOut = Task4.heldOutSet(folder, 1);
         try (Model model = Task4.model(); NDManager m = NDManager.newBaseManager()) {
-            Table h = Task4.train(model, train, heldOut, 3, 11);
-            assertEquals(3, h.rowCount());
-            assertTrue(h.doubleColumn("train loss").get(2) < h.doubleColumn("train loss").get(0),
-                    "training loss should go down: " + h.print());
+            History h = Task4.train(model, train, heldOut, 3, 11);
+            assertEquals(3, h.size());
+            assertTrue(h.last(History.TRAIN_LOSS) < h.column(History.TRAIN_LOSS).get(0), "training loss should go down: " + h);
 
             Table p = Task4.psnrTable(model, heldOut);
             assertEquals(2, p.rowCount());
