@@ -132,7 +132,7 @@ public final class Task3 {
      */
     public static BufferedImage datasetGrid(SegmentationDataset ds, int rows, long seed) {
         ImageGrid grid = new ImageGrid().columns(4).cellSize(112)
-                .heading("image | colour mask | augmented image | augmented mask");
+                .heading("image | mask | the pair augmented");
         PairedAugment aug = augmentation();
         Random rng = new Random(seed);
         try (NDManager m = NDManager.newBaseManager()) {
