@@ -5,6 +5,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.nio.ByteBuffer;
 import java.util.Random;
+import labkit.image.Mats;
 import org.opencv.core.Mat;
 import org.opencv.core.MatOfByte;
 import org.opencv.core.MatOfInt;
@@ -82,15 +83,23 @@ public final class Degradation {
         return jpeg(x, p.jpegQuality());
     }
 
-    /** Gaussian blur with standard deviation {@code sigma} pixels (OpenCV, kernel size from σ); σ ≤ 0: unchanged. */
+    /**
+     * Gaussian blur with standard deviation {@code sigma} pixels (OpenCV, kernel size from σ); σ ≤ 0: unchanged.
+     * H×W×C or H×W, uint8 or float32 (kept).
+     */
     public static NDArray gaussianBlur(NDArray img, double sigma) {
         if (sigma <= 0) {
             return img;
         }
-        Mat m = CvArrays.toMat(img);
+        Mat m = toMat(img);
         Mat out = new Mat();
-        Imgproc.GaussianBlur(m, out, new Size(0, 0), sigma);
-        return CvArrays.toArray(out, img.getManager(), img.getShape().dimension() == 3);
+        try {
+            Imgproc.GaussianBlur(m, out, new Size(0, 0), sigma);
+            return toArray(out, img);
+        } finally {
+            m.release();
+            out.release();
+        }
     }
 
     /** Adds i.i.d. N(0, σ²) noise (σ in 0–255 levels), rounds and clips to uint8; σ ≤ 0: unchanged. */
@@ -106,7 +115,10 @@ public final class Degradation {
         return img.getManager().create(ByteBuffer.wrap(b), img.getShape(), DataType.UINT8);
     }
 
-    /** JPEG encode/decode round trip at {@code quality} (1–100, OpenCV/libjpeg); quality > 100: unchanged. */
+    /**
+     * JPEG encode/decode round trip at {@code quality} (1–100, OpenCV/libjpeg); quality > 100: unchanged. Returns
+     * uint8 (other inputs are rounded and clipped to 0–255 first).
+     */
     public static NDArray jpeg(NDArray rgb, int quality) {
         if (quality > 100) {
             return rgb;
@@ -114,35 +126,68 @@ public final class Degradation {
         if (quality < 1) {
             throw new IllegalArgumentException("JPEG quality must be in 1..100 (or >100 to skip), got " + quality);
         }
-        Mat m = CvArrays.toMat(rgb);
+        NDArray u8 = rgb.getDataType() == DataType.UINT8 ? rgb : rgb.clip(0, 255).round().toType(DataType.UINT8, false);
+        Mat m = toMat(u8); // BGR, the order libjpeg's colour transform expects from OpenCV
         boolean color = m.channels() == 3;
-        if (color) {
-            Imgproc.cvtColor(m, m, Imgproc.COLOR_RGB2BGR); // libjpeg's colour transform expects BGR from OpenCV
-        }
         MatOfByte buf = new MatOfByte();
-        Imgcodecs.imencode(".jpg", m, buf, new MatOfInt(Imgcodecs.IMWRITE_JPEG_QUALITY, quality));
-        Mat dec = Imgcodecs.imdecode(buf, color ? Imgcodecs.IMREAD_COLOR : Imgcodecs.IMREAD_GRAYSCALE);
-        if (color) {
-            Imgproc.cvtColor(dec, dec, Imgproc.COLOR_BGR2RGB);
+        Mat dec = null;
+        try {
+            Imgcodecs.imencode(".jpg", m, buf, new MatOfInt(Imgcodecs.IMWRITE_JPEG_QUALITY, quality));
+            dec = Imgcodecs.imdecode(buf, color ? Imgcodecs.IMREAD_COLOR : Imgcodecs.IMREAD_GRAYSCALE);
+            return toArray(dec, rgb);
+        } finally {
+            m.release();
+            buf.release();
+            if (dec != null) {
+                dec.release();
+            }
         }
-        return CvArrays.toArray(dec, rgb.getManager(), rgb.getShape().dimension() == 3);
     }
 
-    /** Bicubic down-sampling by an integer factor (OpenCV INTER_CUBIC, a = −0.75). */
+    /** Bicubic down-sampling by an integer factor (OpenCV INTER_CUBIC, a = −0.75); uint8 or float32 (kept). */
     public static NDArray downsampleBicubic(NDArray img, int scale) {
         return resizeCubic(img, img.getShape().get(0) / scale, img.getShape().get(1) / scale);
     }
 
-    /** Bicubic up-sampling by an integer factor (OpenCV INTER_CUBIC): the baseline SR is compared with. */
+    /**
+     * Bicubic up-sampling by an integer factor (OpenCV INTER_CUBIC, a = −0.75, pixel centres aligned as PyTorch's
+     * {@code F.interpolate(mode="bicubic", align_corners=False)}): the baseline SR is compared with. uint8 or
+     * float32 (kept; float results are not clipped).
+     */
     public static NDArray upsampleBicubic(NDArray img, int scale) {
         return resizeCubic(img, img.getShape().get(0) * scale, img.getShape().get(1) * scale);
     }
 
     private static NDArray resizeCubic(NDArray img, long h, long w) {
-        Mat m = CvArrays.toMat(img);
+        Mat m = toMat(img);
         Mat out = new Mat();
-        Imgproc.resize(m, out, new Size(w, h), 0, 0, Imgproc.INTER_CUBIC);
-        return CvArrays.toArray(out, img.getManager(), img.getShape().dimension() == 3);
+        try {
+            Imgproc.resize(m, out, new Size(w, h), 0, 0, Imgproc.INTER_CUBIC);
+            return toArray(out, img);
+        } finally {
+            m.release();
+            out.release();
+        }
+    }
+
+    /**
+     * H×W×C or H×W (grey) image → Mat, through {@link Mats} (which wants H×W×C, C = 1 or 3): uint8 and float32
+     * keep their type, other types become float32.
+     */
+    static Mat toMat(NDArray img) {
+        Shape s = img.getShape();
+        if (s.dimension() != 2 && s.dimension() != 3) {
+            throw new IllegalArgumentException("expected an H×W×C or H×W image, got shape " + s);
+        }
+        NDArray hwc = s.dimension() == 2 ? img.reshape(s.get(0), s.get(1), 1) : img;
+        DataType t = hwc.getDataType();
+        return Mats.toMat(t == DataType.UINT8 || t == DataType.FLOAT32 ? hwc : hwc.toType(DataType.FLOAT32, false));
+    }
+
+    /** Mat → array in {@code like}'s manager, H×W when {@code like} is H×W (grey), else H×W×C. */
+    static NDArray toArray(Mat m, NDArray like) {
+        NDArray a = Mats.toNDArray(m, like.getManager());
+        return like.getShape().dimension() == 2 ? a.reshape(a.getShape().get(0), a.getShape().get(1)) : a;
     }
 
     @Override

@@ -2,6 +2,7 @@ package labkit.data;
 
 import ai.djl.ndarray.NDArray;
 import java.util.Random;
+import labkit.image.OpenCv;
 import org.opencv.core.Core;
 import org.opencv.core.CvType;
 import org.opencv.core.Mat;
@@ -38,7 +39,7 @@ public final class PairedAugment {
 
     /** The 2×3 affine matrix (pixel coordinates) for one draw from {@code rng} on a {@code w}×{@code h} image. */
     public Mat sampleMatrix(int w, int h, Random rng) {
-        CvArrays.loadOpenCv();
+        OpenCv.load();
         boolean doFlip = rng.nextDouble() < flip;
         double angle = (2 * rng.nextDouble() - 1) * degrees;
         double s = scale[0] + (scale[1] - scale[0]) * rng.nextDouble();
@@ -70,12 +71,18 @@ public final class PairedAugment {
 
     /** Applies a 2×3 affine matrix to an H×W(×C) uint8 array with the given OpenCV interpolation. */
     public static NDArray warp(NDArray a, Mat matrix, int interpolation) {
-        Mat src = CvArrays.toMat(a);
+        Mat src = Degradation.toMat(a);
         Mat dst = new Mat();
         Mat m32 = new Mat();
-        matrix.convertTo(m32, CvType.CV_64F);
-        Imgproc.warpAffine(src, dst, m32, new Size(src.cols(), src.rows()), interpolation, Core.BORDER_REFLECT_101);
-        return CvArrays.toArray(dst, a.getManager(), a.getShape().dimension() == 3);
+        try {
+            matrix.convertTo(m32, CvType.CV_64F);
+            Imgproc.warpAffine(src, dst, m32, new Size(src.cols(), src.rows()), interpolation, Core.BORDER_REFLECT_101);
+            return Degradation.toArray(dst, a);
+        } finally {
+            src.release();
+            dst.release();
+            m32.release();
+        }
     }
 
     /** Builder; defaults: flip 0.5, rotation ±15°, scale 0.9–1.1, translation ±5 %. */

@@ -6,8 +6,10 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Parameter;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.training.ParameterStore;
+import ai.djl.training.initializer.ConstantInitializer;
 import ai.djl.util.PairList;
 import labkit.data.Degradation;
 import labkit.image.YCbCr;
@@ -28,7 +30,9 @@ import labkit.nn.Upsample;
  * are at strides 1, 2, 4, 8), {@code bifpn} ({@link BiFPN} on the four stages, width W), {@code up}
  * ({@link Branches}: each BiFPN output brought to H×W, nearest ×1, ×2, ×4, ×8), {@code concat}, {@code head}
  * (conv3×3+BN+ReLU to W, conv3×3 to s² channels, {@link PixelShuffle}(s)), {@code skip} (bicubic ×s of the
- * input) and {@code add}: the net learns the residual over bicubic up-sampling.
+ * input) and {@code add}: the net learns the residual over bicubic up-sampling. The head's last conv starts at
+ * zero (weights and bias), so an untrained net returns exactly the bicubic up-sampling and training starts from
+ * that baseline rather than from a random residual (measured: a random start has an MSE near 0.8 on [0, 1] images).
  */
 public final class SuperResolutionNet extends AbstractBlock {
     private final int scale;
@@ -54,10 +58,17 @@ public final class SuperResolutionNet extends AbstractBlock {
         addChildBlock("concat", concat);
         this.head = addChildBlock("head", new Sequential()
                 .add(ConvBnAct.builder(width).build())
-                .add(Conv2d.builder().setKernelShape(new Shape(3, 3)).optPadding(new Shape(1, 1)).setFilters(scale * scale).build())
+                .add(zeroInit(Conv2d.builder().setKernelShape(new Shape(3, 3)).optPadding(new Shape(1, 1)).setFilters(scale * scale).build()))
                 .add(new PixelShuffle(scale)));
         this.skip = addChildBlock("skip", new Upsample(scale, Upsample.Mode.BICUBIC));
         addChildBlock("add", add);
+    }
+
+    /** Starts {@code conv}'s weights and bias at zero (when first initialised; trained weights are never reset). */
+    private static Conv2d zeroInit(Conv2d conv) {
+        conv.setInitializer(new ConstantInitializer(0f), Parameter.Type.WEIGHT);
+        conv.setInitializer(new ConstantInitializer(0f), Parameter.Type.BIAS);
+        return conv;
     }
 
     /** The ×3 net of the course (width 32, 2 BiFPN layers). */

@@ -35,6 +35,23 @@ class SuperResolutionNetTest {
     }
 
     @Test
+    void untrainedNetIsItsBicubicSkip() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            SuperResolutionNet net = new SuperResolutionNet(3, 8, 1);
+            Shape in = new Shape(1, 1, 8, 16);
+            net.initialize(m, DataType.FLOAT32, in);
+            NDArray x = m.randomUniform(0f, 1f, in);
+            NDArray y = net.forward(new ParameterStore(m, false), new NDList(x), false).head();
+            NDArray bicubic = labkit.nn.Upsample.resize(x, 24, 48, labkit.nn.Upsample.Mode.BICUBIC);
+            assertEquals(0f, y.sub(bicubic).abs().max().getFloat(), 1e-6f);
+            // re-initialising (as a Trainer does) keeps weights that are already there
+            BlockTree.parameters(net).get("head.1.weight").getArray().addi(1f);
+            net.initialize(m, DataType.FLOAT32, in);
+            assertEquals(1f, BlockTree.parameters(net).get("head.1.weight").getArray().mean().getFloat(), 1e-6f);
+        }
+    }
+
+    @Test
     void recombineKeepsColourAndPsnr() {
         try (NDManager m = NDManager.newBaseManager()) {
             NDArray lr = m.randomUniform(0f, 255f, new Shape(8, 10, 3)).toType(DataType.UINT8, false);

@@ -1,0 +1,81 @@
+package labkit.tasks;
+
+import static labkit.nn.SegSrFixtures.floats;
+import static org.junit.jupiter.api.Assertions.*;
+
+import ai.djl.Model;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import com.google.gson.JsonObject;
+import java.awt.image.BufferedImage;
+import java.nio.file.Path;
+import labkit.data.SuperResolutionDataset;
+import labkit.train.History;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tech.tablesaw.api.Table;
+
+class Task4Test {
+    @TempDir Path tmp;
+
+    @Test
+    void bicubicBaselineAndPsnrEqualPyTorch() {
+        JsonObject f = TaskFixtures.get("bicubic");
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray lr = m.create(floats(f.get("lr")), new Shape(1, 8, 10));
+            NDArray hr = m.create(floats(f.get("hr")), new Shape(1, 24, 30));
+            NDArray up = Task4.bicubic(lr, 3);
+            assertEquals(new Shape(1, 24, 30), up.getShape());
+            assertEquals(DataType.FLOAT32, up.getDataType());
+            float diff = up.sub(m.create(floats(f.get("up")), new Shape(1, 24, 30))).abs().max().getFloat();
+            assertTrue(diff < 1e-5f, "OpenCV INTER_CUBIC vs torch bicubic: max |diff| " + diff);
+            assertEquals(f.get("psnr").getAsDouble(), Task4.psnr(up.clip(0f, 1f), hr), 1e-3);
+            assertThrows(IllegalArgumentException.class, () -> Task4.bicubic(m.zeros(new Shape(3, 8, 8)), 3));
+        }
+    }
+
+    @Test
+    void pictures() {
+        Path folder = Task4.syntheticData(tmp.resolve("sr"), 3, 1);
+        assertEquals(3, Task4.files(folder).size());
+        BufferedImage g = Task4.degradationGrid(folder, 2, 0);
+        assertEquals(6 * 132 + 4, g.getWidth());
+        BufferedImage again = Task4.degradationGrid(folder, 2, 0);
+        assertEquals(g.getRGB(200, 100), again.getRGB(200, 100));
+        assertEquals(3 * 116 + 4, Task4.pairGrid(Task4.trainSet(folder, 1, 24, 2), 2).getWidth());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Task4.trainSet(folder, 3));
+        assertTrue(e.getMessage().contains("heldOut"), e.getMessage());
+    }
+
+    @Test
+    void shortTrainingLowersTheLossAndReportsPsnr() throws Exception {
+        Path folder = Task4.syntheticData(tmp.resolve("t"), 5, 2);
+        SuperResolutionDataset train = Task4.trainSet(folder, 1, 24, 4);
+        SuperResolutionDataset heldOut = Task4.heldOutSet(folder, 1);
+        try (Model model = Task4.model(); NDManager m = NDManager.newBaseManager()) {
+            History h = Task4.train(model, train, heldOut, 3, 11);
+            assertEquals(3, h.size());
+            assertTrue(h.last(History.TRAIN_LOSS) < h.column(History.TRAIN_LOSS).get(0), "training loss should go down: " + h);
+
+            Table p = Task4.psnrTable(model, heldOut);
+            assertEquals(2, p.rowCount());
+            double bic = p.doubleColumn("bicubic PSNR (dB)").get(0);
+            double sr = p.doubleColumn("SR net PSNR (dB)").get(0);
+            assertTrue(bic > 15 && bic < 60 && Double.isFinite(sr), p.print());
+            assertEquals(sr - bic, p.doubleColumn("gain (dB)").get(0), 1e-9);
+            // the baseline is the held-out image's own bicubic PSNR
+            var r = heldOut.get(m, 0);
+            NDArray lr = r.getData().head();
+            assertEquals(new Shape(1, 32, 32), lr.getShape());
+            assertEquals(Task4.psnr(Task4.bicubic(lr, 3).clip(0f, 1f), r.getLabels().head()), bic, 1e-9);
+
+            SuperResolutionDataset.Pair pair = heldOut.pair(m, 0);
+            NDArray rgb = Task4.superResolveRgb(model, pair.lr());
+            assertEquals(new Shape(96, 96, 3), rgb.getShape());
+            assertEquals(DataType.UINT8, rgb.getDataType());
+            assertEquals(4 * 132 + 4, Task4.comparisonGrid(model, heldOut, 1).getWidth());
+        }
+    }
+}
