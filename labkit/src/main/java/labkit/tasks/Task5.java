@@ -68,7 +68,7 @@ import tech.tablesaw.plotly.traces.Trace;
  * Task5.Data data = Task5.offlineData(Task1.syntheticData(Path.of("data", "shapes")), Task5.samples(), 0);
  * Task5.FloatModel fp32 = Task5.train(data, Task5.epochs(), 0, System.out);
  * Task5.Study study = Task5.quantize(fp32, data, Task5.configs(), Path.of("runs", "task5"));
- * show(study.results()); show(study.weightScalesChart("features.1.conv.0.0"));
+ * show(study.results()); show(study.weightScalesChart("features.1.conv.0.0.0"));
  * }</pre>
  */
 public final class Task5 {

@@ -42,7 +42,7 @@ class Task5Test {
             assertEquals(1, fp32.history().size());
             Task5.Study study = Task5.quantize(fp32, data, Task5.configs(), tmp.resolve("work"));
 
-            String dw = "features.1.conv.0.0"; // first depthwise conv (fused Conv+BN+ReLU, conv at .0)
+            String dw = "features.1.conv.0.0.0"; // first depthwise conv (ConvBnAct fused to ConvAct: conv at .0)
             QParams a = study.scheme(Task5.PER_CHANNEL_MINMAX).weights().get(dw);
             QParams b = study.scheme(Task5.PER_TENSOR_MINMAX).weights().get(dw);
             QParams c = study.scheme(Task5.MOVING_AVERAGE).weights().get(dw);
@@ -78,11 +78,11 @@ class Task5Test {
             assertTrue(study.verdict().startsWith("fp32 "), study.verdict());
             String js = study.weightScalesChart(dw).asJavascript("d");
             assertTrue(js.contains(Task5.PER_TENSOR_MINMAX), js);
-            assertTrue(study.activationChart(List.of("quant", "features.0"), true).asJavascript("d")
+            assertTrue(study.activationChart(List.of("quant", "features.0.0"), true).asJavascript("d")
                     .contains("zero point"));
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> study.weightScalesChart("nope"));
-            assertTrue(e.getMessage().contains("features.1.conv.0.0"), e.getMessage());
+            assertTrue(e.getMessage().contains("features.1.conv.0.0.0"), e.getMessage());
         }
     }
 
