@@ -140,11 +140,11 @@ public final class DepthNet extends AbstractBlock {
      * ({@link Branches} "0" bilinear ×2, "1" bilinear ×4, align_corners=False), "concat", "conv"
      * (conv3×3+BN+SiLU) and "out" (conv1×1 with bias to one channel).
      */
-    public static final class Head extends AbstractBlock {
-        private final Branches up;
-        private final Concat concat;
-        private final Sequential conv;
-        private final Conv2d out;
+    public static final class Head extends AbstractBlock implements labkit.nn.Container {
+        private Block up;
+        private Block concat;
+        private Block conv;
+        private Block out;
 
         public Head(int inWidth, int width) {
             super((byte) 1);
@@ -155,6 +155,19 @@ public final class DepthNet extends AbstractBlock {
             conv = addChildBlock("conv", ConvBnAct.builder(width).kernel(3).act(Act.Kind.SILU).build());
             out = addChildBlock("out", Conv2d.builder().setKernelShape(new Shape(1, 1)).setFilters(1).optBias(true)
                     .build());
+        }
+
+        /** Swaps a child (observer insertion, conversion); the forward pass uses the new one. */
+        @Override
+        public void replaceChild(String name, Block block) {
+            labkit.nn.Container.replaceIn(children, name, block, this);
+            switch (name) {
+                case "up" -> up = block;
+                case "concat" -> concat = block;
+                case "conv" -> conv = block;
+                case "out" -> out = block;
+                default -> throw new IllegalStateException(name);
+            }
         }
 
         private static NDList firstTwo(NDList in) {

@@ -21,16 +21,16 @@ import ai.djl.util.PairList;
  * {@code depthwise} (3×3, groups = W, no bias), {@code pointwise} (1×1, no bias), {@code bn} (PyTorch
  * defaults 1e-5, momentum 0.1) and {@code act} (SiLU).
  */
-public final class FusionNode extends AbstractBlock {
+public final class FusionNode extends AbstractBlock implements Container {
     /** The ε in the fast normalised fusion denominator. */
     public static final float EPS = 1e-4f;
 
     private final int inputs;
     private final Parameter weight;
-    private final Block depthwise;
-    private final Block pointwise;
-    private final Block bn;
-    private final Block act;
+    private Block depthwise;
+    private Block pointwise;
+    private Block bn;
+    private Block act;
 
     /** A node fusing {@code inputs} maps of {@code width} channels. */
     public FusionNode(int inputs, int width) {
@@ -63,6 +63,19 @@ public final class FusionNode extends AbstractBlock {
             sum = sum == null ? term : sum.add(term);
         }
         return sum.div(wr.sum().add(EPS));
+    }
+
+    /** Swaps a child (BN fusion, observer insertion); the forward pass uses the new one. */
+    @Override
+    public void replaceChild(String name, Block block) {
+        Container.replaceIn(children, name, block, this);
+        switch (name) {
+            case "depthwise" -> depthwise = block;
+            case "pointwise" -> pointwise = block;
+            case "bn" -> bn = block;
+            case "act" -> act = block;
+            default -> throw new IllegalStateException(name);
+        }
     }
 
     @Override

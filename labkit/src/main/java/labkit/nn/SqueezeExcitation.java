@@ -16,12 +16,12 @@ import ai.djl.util.PairList;
  * bias to the squeeze width), "activation", "fc2" (1×1 conv back) and "scale_activation"; the input is multiplied
  * by the resulting per-channel scale.
  */
-public final class SqueezeExcitation extends AbstractBlock {
-    private final Block avgpool;
-    private final Block fc1;
-    private final Block fc2;
-    private final Block activation;
-    private final Block scaleActivation;
+public final class SqueezeExcitation extends AbstractBlock implements Container {
+    private Block avgpool;
+    private Block fc1;
+    private Block fc2;
+    private Block activation;
+    private Block scaleActivation;
 
     /**
      * @param channels input (and output) channels
@@ -42,6 +42,20 @@ public final class SqueezeExcitation extends AbstractBlock {
 
     private static Conv2d conv1x1(int out) {
         return Conv2d.builder().setKernelShape(new Shape(1, 1)).setFilters(out).optBias(true).build();
+    }
+
+    /** Swaps a child (observer insertion, conversion); the forward pass uses the new one. */
+    @Override
+    public void replaceChild(String name, Block block) {
+        Container.replaceIn(children, name, block, this);
+        switch (name) {
+            case "avgpool" -> avgpool = block;
+            case "fc1" -> fc1 = block;
+            case "fc2" -> fc2 = block;
+            case "activation" -> activation = block;
+            case "scale_activation" -> scaleActivation = block;
+            default -> throw new IllegalStateException(name);
+        }
     }
 
     @Override

@@ -15,13 +15,16 @@ import java.util.List;
 import java.util.Map;
 import labkit.nn.Act;
 import labkit.nn.BlockTree;
+import labkit.nn.Container;
 import labkit.nn.ConvAct;
+import labkit.nn.FusionNode;
 import labkit.nn.Identity;
 import labkit.nn.Sequential;
 
 /**
  * Folds each BatchNorm into the Conv2d/Linear before it, in place, as PyTorch's {@code fuse_modules} does for
- * eval: in every {@link Sequential}, a conv/linear at child i followed by a BatchNorm at i+1 becomes one layer
+ * eval: in every {@link Sequential} (and {@link FusionNode}, whose depthwise → pointwise → bn → act children run in
+ * order), a conv/linear at child i followed by a BatchNorm at i+1 becomes one layer
  * with {@code W' = W·γ/√(var+ε)}, {@code b' = (b − μ)·γ/√(var+ε) + β}; a ReLU at i+2 moves into a {@link ConvAct}
  * at i (like {@code ConvReLU2d}), and the BN/ReLU slots become {@link Identity}. The fused model's eval output
  * equals the original's; training statistics are gone (fuse a trained model, in eval use only).
@@ -41,25 +44,26 @@ public final class BnFusion {
             throw new IllegalStateException("initialize the model (model.initialize(manager, FLOAT32, inputShape))"
                     + " or load its weights before fusing BatchNorm");
         }
-        List<Map.Entry<String, Sequential>> seqs = new ArrayList<>();
+        List<Map.Entry<String, Container>> seqs = new ArrayList<>();
         BlockTree.visit(model, (path, b) -> {
-            if (b instanceof Sequential s && !(b instanceof ConvAct)) {
-                seqs.add(Map.entry(path, s));
+            if ((b instanceof Sequential && !(b instanceof ConvAct)) || b instanceof FusionNode) {
+                seqs.add(Map.entry(path, (Container) b));
             }
         });
         List<Fused> out = new ArrayList<>();
-        for (Map.Entry<String, Sequential> e : seqs) {
-            Sequential s = e.getValue();
-            List<String> names = BlockTree.childNames(s);
+        for (Map.Entry<String, Container> e : seqs) {
+            Container s = e.getValue();
+            Block sb = (Block) s;
+            List<String> names = BlockTree.childNames(sb);
             for (int i = 0; i + 1 < names.size(); i++) {
-                Block layer = s.getChildren().valueAt(i);
-                Block next = s.getChildren().valueAt(i + 1);
+                Block layer = sb.getChildren().valueAt(i);
+                Block next = sb.getChildren().valueAt(i + 1);
                 if (!(layer instanceof Conv2d || layer instanceof Linear) || !(next instanceof BatchNorm bn)) {
                     continue;
                 }
                 Block folded = fold(layer, bn);
                 String prefix = e.getKey().isEmpty() ? "" : e.getKey() + ".";
-                Block after = i + 2 < names.size() ? s.getChildren().valueAt(i + 2) : null;
+                Block after = i + 2 < names.size() ? sb.getChildren().valueAt(i + 2) : null;
                 if (after instanceof Act act && act.kind() == Act.Kind.RELU) {
                     s.replaceChild(names.get(i), new ConvAct(folded, act));
                     s.replaceChild(names.get(i + 1), new Identity());

@@ -33,7 +33,8 @@ import tech.tablesaw.api.Table;
  * Table t = ptq.qparamsTable();                      // per-layer scales and zero points
  * </pre>
  * Observers go where PyTorch's {@code prepare} puts them for the quantizable MobileNetV2: after every
- * {@link QuantStub}, fused {@link ConvAct}, unfused Conv2d/Linear, residual {@link Add} and lone activation; one
+ * {@link QuantStub}, fused {@link ConvAct}, unfused Conv2d/Linear, unfused BatchNorm, residual {@link Add} and
+ * lone activation; one
  * weight observer per Conv2d/Linear. The model is changed in place (as {@code prepare(..., inplace=True)}).
  * Biases stay float32 (PyTorch's int8 kernels quantize them to int32 internally with scale
  * {@code input_scale × weight_scale}; the difference is below one int8 step), and pooling/dropout outputs are not
@@ -52,10 +53,14 @@ public final class Ptq {
     private int batches;
 
     Ptq(Block model, QConfig qconfig, boolean qat) {
+        this(model, qconfig, qat, true);
+    }
+
+    Ptq(Block model, QConfig qconfig, boolean qat, boolean fuse) {
         this.model = model;
         this.qconfig = qconfig;
         this.qat = qat;
-        this.fused = BnFusion.fuse(model);
+        this.fused = fuse ? BnFusion.fuse(model) : List.of();
         insertObservers();
     }
 
@@ -67,6 +72,16 @@ public final class Ptq {
     public static Ptq prepare(Block model, QConfig qconfig) {
         checkPreparable(model);
         return new Ptq(model, qconfig, false);
+    }
+
+    /**
+     * As {@link #prepare} but without BN fusion, as PyTorch's eager mode when {@code fuse_modules} is skipped:
+     * every Conv2d output, BatchNorm output and activation gets its own observer (quantized BatchNorm2d
+     * re-quantizes), so each BN adds one more int8 rounding. For comparing against the fused model.
+     */
+    public static Ptq prepareUnfused(Block model, QConfig qconfig) {
+        checkPreparable(model);
+        return new Ptq(model, qconfig, false, false);
     }
 
     static void checkPreparable(Block model) {
@@ -117,7 +132,7 @@ public final class Ptq {
             weights.add(path);
             return;
         }
-        if (b instanceof QuantStub || b instanceof Add || (b instanceof Act a && a.kind() != Act.Kind.IDENTITY)) {
+        if (b instanceof QuantStub || b instanceof Add || b instanceof ai.djl.nn.norm.BatchNorm || (b instanceof Act a && a.kind() != Act.Kind.IDENTITY)) {
             acts.add(path);
             return;
         }

@@ -106,9 +106,11 @@ public final class DepthProject {
         private final Map<String, double[]> test;
         private final Map<String, double[]> settings;
         private final NyuDepthV2 testSet;
+        private final NyuDepthV2 trainSet;
 
         Results(Map<String, History> histories, Map<String, Model> models, Map<String, double[]> test,
-                Map<String, double[]> settings, NyuDepthV2 testSet) {
+                Map<String, double[]> settings, NyuDepthV2 trainSet, NyuDepthV2 testSet) {
+            this.trainSet = trainSet;
             this.histories = histories;
             this.models = models;
             this.test = test;
@@ -128,6 +130,24 @@ public final class DepthProject {
                 throw new IllegalArgumentException("no run '" + run + "'; runs: " + models.keySet());
             }
             return m;
+        }
+
+        /** The training rows (without augmentation), e.g. for PTQ calibration and QAT. */
+        public NyuDepthV2 trainSet() {
+            return trainSet;
+        }
+
+        /** The test rows every run was scored on. */
+        public NyuDepthV2 testSet() {
+            return testSet;
+        }
+
+        /**
+         * The compression study ({@link DepthCompression}) of a run's model on these training and test rows;
+         * set calibration batches and QAT epochs on it, then {@code run()}.
+         */
+        public DepthCompression compression(String run) {
+            return DepthCompression.of(model(run), trainSet, testSet);
         }
 
         /** Run names, in training order. */
@@ -362,19 +382,24 @@ public final class DepthProject {
                 models.values().forEach(Model::close);
                 throw e;
             }
-            return new Results(histories, models, test, settings, testSet);
+            return new Results(histories, models, test, settings, parts.train().withAugment(null), testSet);
         }
     }
 
     /** Test MSE and SSIM (data range 1) of a model over a data set, in eval mode. */
     public static double[] evaluate(Model model, NyuDepthV2 data) {
+        return evaluate(model.getBlock(), data);
+    }
+
+    /** Test MSE and SSIM (data range 1) of a block over a data set, in eval mode. */
+    public static double[] evaluate(ai.djl.nn.Block block, NyuDepthV2 data) {
         Mse mse = new Mse();
         Ssim ssim = new Ssim(1.0);
         try (NDManager m = NDManager.newBaseManager()) {
             ParameterStore ps = new ParameterStore(m, false);
             for (Batch b : data.getData(m)) {
                 try (b) {
-                    NDArray y = model.getBlock().forward(ps, b.getData(), false).head();
+                    NDArray y = block.forward(ps, b.getData(), false).head();
                     NDArray t = b.getLabels().head();
                     mse.update(y, t);
                     ssim.update(y, t);

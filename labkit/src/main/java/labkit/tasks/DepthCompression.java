@@ -1,0 +1,485 @@
+package labkit.tasks;
+
+import ai.djl.Model;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import ai.djl.training.ParameterStore;
+import ai.djl.training.loss.L2Loss;
+import ai.djl.translate.TranslateException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import labkit.Labkit;
+import labkit.data.NyuDepthV2;
+import labkit.models.DepthNet;
+import labkit.nn.DeQuantStub;
+import labkit.nn.QuantStub;
+import labkit.nn.Sequential;
+import labkit.quant.BnFusion;
+import labkit.quant.CrossLayerEqualization;
+import labkit.quant.MinMaxObserver;
+import labkit.nn.BlockTree;
+import labkit.train.StateFile;
+import ai.djl.nn.Parameter;
+import java.util.Map;
+import java.util.LinkedHashMap;
+import labkit.quant.MovingAverageMinMaxObserver;
+import labkit.quant.Ptq;
+import labkit.quant.QConfig;
+import labkit.quant.QScheme;
+import labkit.quant.Qat;
+import labkit.quant.QuantDType;
+import labkit.quant.QuantizedModelFile;
+import labkit.train.Adam;
+import labkit.train.Fit;
+import tech.tablesaw.api.DoubleColumn;
+import tech.tablesaw.api.IntColumn;
+import tech.tablesaw.api.StringColumn;
+import tech.tablesaw.api.Table;
+
+/**
+ * The project's compression study: one trained {@link DepthNet} compressed eleven ways, each row scored on the
+ * test split. Rows: original; BN-fused; per-channel PTQ (BN not fused: conv, BN and activation each re-quantized);
+ * BN-fused + per-channel PTQ; the same with cross-layer equalization first; per-tensor PTQ; BN-fused + per-tensor
+ * PTQ; the same with CLE; per-channel PTQ + QAT (QAT whose activation ranges start from the calibration batches);
+ * per-channel QAT; per-tensor QAT. Per-channel means PyTorch's fbgemm qconfig (histogram activations with
+ * reduce_range, per-channel symmetric int8 weights); per-tensor keeps the same activation observer and uses one
+ * symmetric int8 scale per weight tensor, so the two differ only in the weights. QAT uses the matching QAT
+ * observers (moving-average min/max). CLE only applies to ReLU-family pairs (conv → ReLU → conv after fusion);
+ * DepthNet uses SiLU throughout, so its {@code cle_pairs} column says how many pairs CLE found and a row whose
+ * CLE found none is the row above it (same weights, same numbers), labelled so.
+ *
+ * <p>Columns: test MSE and SSIM (depth / max depth, data range 1), the SSIM change against the original, DJL latency
+ * per image (batch 1, median of repeated runs on the stated CPU and threads; quantization here is <b>simulated</b>
+ * in float32, so this is not int8 speed), and the model file size (float32 parameters, or labkit's int8 file).
+ *
+ * <pre>{@code
+ * Table t = DepthCompression.of(results.model(best), results.trainSet(), results.testSet())
+ *         .calibrationBatches(8).qatEpochs(2).run();
+ * show(t); System.out.println(DepthCompression.analysis(t));
+ * }</pre>
+ */
+public final class DepthCompression {
+    /** Column with the latency, named so nobody reads it as int8 speed. */
+    public static final String LATENCY = "djl_latency_ms (simulated quantization)";
+
+    private final DepthNet trained;
+    private final NyuDepthV2 train;
+    private final NyuDepthV2 test;
+    private int calibrationBatches = Labkit.quick() ? 1 : 8;
+    private int qatEpochs = Labkit.quick() ? 1 : 2;
+    private int qatTrainImages = Labkit.quick() ? 4 : Integer.MAX_VALUE;
+    private double qatLr = 1e-4;
+    private int latencyRuns = Labkit.quick() ? 3 : 20;
+    private long seed = 0;
+    private Path workDir;
+    private boolean progress = true;
+
+    private DepthCompression(DepthNet trained, NyuDepthV2 train, NyuDepthV2 test) {
+        this.trained = trained;
+        this.train = train;
+        this.test = test;
+    }
+
+    /**
+     * A study of a trained DepthNet ({@code model.getBlock()} must be one), calibrating and fine-tuning on
+     * {@code train} (its augmentation is switched off for calibration) and scoring on {@code test}.
+     */
+    public static DepthCompression of(Model model, NyuDepthV2 train, NyuDepthV2 test) {
+        if (!(model.getBlock() instanceof DepthNet d) || !d.isInitialized()) {
+            throw new IllegalArgumentException("DepthCompression needs a trained DepthNet model (model.getBlock() is "
+                    + (model.getBlock() == null ? "null" : model.getBlock().getClass().getSimpleName())
+                    + "); pass DepthProject.Results.model(run)");
+        }
+        return new DepthCompression(d, train, test);
+    }
+
+    /** Training batches the PTQ observers see (default 8, quick mode 1). */
+    public DepthCompression calibrationBatches(int n) {
+        this.calibrationBatches = atLeast1("calibrationBatches", n);
+        return this;
+    }
+
+    /** QAT fine-tuning epochs (default 2, quick mode 1). */
+    public DepthCompression qatEpochs(int n) {
+        this.qatEpochs = atLeast1("qatEpochs", n);
+        return this;
+    }
+
+    /** Use at most this many training rows for QAT (default all, quick mode 4). */
+    public DepthCompression qatTrainImages(int n) {
+        this.qatTrainImages = atLeast1("qatTrainImages", n);
+        return this;
+    }
+
+    /** QAT learning rate (AdamW, default 1e-4: a tenth of the middle training rate). */
+    public DepthCompression qatLr(double lr) {
+        this.qatLr = lr;
+        return this;
+    }
+
+    /** Timed forward passes per row after two warm-ups (default 20, quick mode 3); the median is reported. */
+    public DepthCompression latencyRuns(int n) {
+        this.latencyRuns = atLeast1("latencyRuns", n);
+        return this;
+    }
+
+    public DepthCompression seed(long s) {
+        this.seed = s;
+        return this;
+    }
+
+    /** Print each row's name as it is scored (default true). */
+    public DepthCompression progress(boolean p) {
+        this.progress = p;
+        return this;
+    }
+
+    /** Where model files are written to measure their size (default: a temporary folder, deleted after). */
+    public DepthCompression workDir(Path dir) {
+        this.workDir = dir;
+        return this;
+    }
+
+    private static int atLeast1(String name, int v) {
+        if (v < 1) {
+            throw new IllegalArgumentException(name + " must be >= 1, got " + v);
+        }
+        return v;
+    }
+
+    /** The CPU and PyTorch thread counts the latency column was measured with. */
+    public static String hardware() {
+        String cpu = System.getProperty("os.arch");
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+                if (line.startsWith("model name")) {
+                    cpu = line.substring(line.indexOf(':') + 1).trim();
+                    break;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // not Linux: keep os.arch
+        }
+        int threads = -1;
+        int interop = -1;
+        try {
+            threads = ai.djl.pytorch.jni.JniUtils.getNumThreads();
+            interop = ai.djl.pytorch.jni.JniUtils.getNumInteropThreads();
+        } catch (RuntimeException | LinkageError e) {
+            // engine not PyTorch
+        }
+        return String.format(Locale.ROOT, "%s, %d logical CPUs, %s %s, %d intra-op / %d inter-op threads", cpu,
+                Runtime.getRuntime().availableProcessors(), Engine.getInstance().getEngineName(),
+                Engine.getInstance().getVersion(), threads, interop);
+    }
+
+    private record Row(String name, int clePairs, double mse, double ssim, double latencyMs, long bytes) {}
+
+    /** Runs every row and returns the table (title: hardware and threads). */
+    public Table run() {
+        Path dir = workDir;
+        boolean temp = dir == null;
+        try {
+            dir = temp ? Files.createTempDirectory("depth-compression") : Files.createDirectories(dir);
+            List<Row> rows = new ArrayList<>();
+            Map<String, float[]> weights = weights(trained);
+            rows.add(row("original", weights, dir, v -> { }));
+            rows.add(row("BN-fused", weights, dir, v -> BnFusion.fuse(v.net)));
+            for (boolean perChannel : new boolean[] {true, false}) {
+                String kind = perChannel ? "per-channel PTQ" : "per-tensor PTQ";
+                QConfig qc = perChannel ? QConfig.fbgemm() : perTensor();
+                rows.add(ptqRow(kind, weights, dir, qc, false, null));
+                Row fused = ptqRow("BN-fused + " + kind, weights, dir, qc, true, null);
+                rows.add(fused);
+                rows.add(ptqRow("BN-fused + CLE + " + kind, weights, dir, qc, true, fused));
+            }
+            rows.add(qatRow("per-channel PTQ + QAT", weights, dir, QConfig.fbgemmQat(), true));
+            rows.add(qatRow("per-channel QAT", weights, dir, QConfig.fbgemmQat(), false));
+            rows.add(qatRow("per-tensor QAT", weights, dir, perTensorQat(), false));
+            return table(rows);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write model files under " + dir + ": " + e.getMessage(), e);
+        } finally {
+            if (temp && dir != null) {
+                deleteTree(dir);
+            }
+        }
+    }
+
+    /** fbgemm's activation observer with one symmetric int8 scale per weight tensor. */
+    static QConfig perTensor() {
+        return new QConfig("per-tensor", QConfig.fbgemm().activation(), () -> MinMaxObserver.builder()
+                .dtype(QuantDType.QINT8).qscheme(QScheme.PER_TENSOR_SYMMETRIC).build());
+    }
+
+    /** fbgemm QAT's activation observer with moving-average per-tensor symmetric int8 weights. */
+    static QConfig perTensorQat() {
+        return new QConfig("per-tensor_qat", QConfig.fbgemmQat().activation(),
+                () -> MovingAverageMinMaxObserver.builder().dtype(QuantDType.QINT8)
+                        .qscheme(QScheme.PER_TENSOR_SYMMETRIC).quantRange(-128, 127).build());
+    }
+
+    /** A fresh quantizable copy: quant stub → DepthNet with the trained weights → dequant stub. */
+    private final class Variant implements AutoCloseable {
+        final NDManager manager = NDManager.newBaseManager();
+        final Sequential model = new Sequential();
+        final DepthNet net = DepthNet.builder().width(trained.width()).repeats(trained.repeats()).build();
+
+        Variant(Map<String, float[]> weights) {
+            model.add("quant", new QuantStub());
+            model.add("net", net);
+            model.add("dequant", new DeQuantStub());
+            model.initialize(manager, DataType.FLOAT32, new Shape(1, 3, test.imageSize(), test.imageSize()));
+            Map<String, Parameter> mine = BlockTree.parameters(net);
+            if (!mine.keySet().equals(weights.keySet())) {
+                throw new IllegalStateException("the copy of the trained DepthNet has other parameters than it");
+            }
+            mine.forEach((name, p) -> p.getArray().set(weights.get(name)));
+        }
+
+        @Override
+        public void close() {
+            manager.close();
+        }
+    }
+
+    private interface Edit {
+        void apply(Variant v);
+    }
+
+    private static Map<String, float[]> weights(Block b) {
+        Map<String, float[]> out = new LinkedHashMap<>();
+        BlockTree.parameters(b).forEach((name, p) -> out.put(name, p.getArray().toFloatArray()));
+        return out;
+    }
+
+    /** Writes every parameter as float32 (labkit's state file) and returns the file size in bytes. */
+    private static long floatFile(Block b, Path file) throws IOException {
+        Map<String, NDArray> arrays = new LinkedHashMap<>();
+        BlockTree.parameters(b).forEach((name, p) -> arrays.put(name, p.getArray()));
+        StateFile.write(file, arrays);
+        return Files.size(file);
+    }
+
+    private Row row(String name, Map<String, float[]> weights, Path dir, Edit edit) {
+        try (Variant v = new Variant(weights)) {
+            edit.apply(v);
+            long bytes;
+            try {
+                bytes = floatFile(v.net, dir.resolve(fileName(name) + ".params"));
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot write " + dir + ": " + e.getMessage(), e);
+            }
+            return score(name, v.model, 0, bytes);
+        }
+    }
+
+    /** A PTQ row; with {@code withoutCle} given, CLE runs first, and if it finds no pair that row is reused. */
+    private Row ptqRow(String name, Map<String, float[]> weights, Path dir, QConfig qc, boolean fuse, Row withoutCle) {
+        try (Variant v = new Variant(weights)) {
+            int pairs = 0;
+            if (fuse) {
+                BnFusion.fuse(v.model);
+            }
+            if (withoutCle != null) {
+                pairs = CrossLayerEqualization.equalize(v.model).pairs().size();
+                if (pairs == 0) { // nothing changed: the same weights give the same quantized model
+                    return new Row(name + " (no ReLU pairs: = row above)", 0, withoutCle.mse(), withoutCle.ssim(),
+                            withoutCle.latencyMs(), withoutCle.bytes());
+                }
+            }
+            // Ptq.prepare fuses again (a no-op on a fused model); prepareUnfused keeps every BN
+            Ptq ptq = fuse ? Ptq.prepare(v.model, qc) : Ptq.prepareUnfused(v.model, qc);
+            try (NDManager data = v.manager.newSubManager()) {
+                ptq.calibrate(train.withAugment(null).getData(data), calibrationBatches);
+            } catch (IOException | TranslateException e) {
+                throw new IllegalStateException("cannot read a calibration batch: " + e.getMessage(), e);
+            }
+            ptq.convert();
+            long bytes = QuantizedModelFile.save(ptq, dir.resolve(fileName(name) + ".lkq"));
+            return score(name, v.model, pairs, bytes);
+        }
+    }
+
+    private Row qatRow(String name, Map<String, float[]> weights, Path dir, QConfig qc, boolean calibrateFirst) {
+        try (Variant v = new Variant(weights)) {
+            Qat qat = Qat.prepare(v.model, qc);
+            if (calibrateFirst) {
+                // the PTQ step: eval forwards over the calibration batches set the activation ranges QAT starts from
+                ParameterStore ps = new ParameterStore(v.manager, false);
+                int n = 0;
+                try (NDManager data = v.manager.newSubManager()) {
+                    for (ai.djl.training.dataset.Batch b : train.withAugment(null).getData(data)) {
+                        try (b) {
+                            v.model.forward(ps, b.getData(), false);
+                        }
+                        if (++n >= calibrationBatches) {
+                            break;
+                        }
+                    }
+                } catch (IOException | TranslateException e) {
+                    throw new IllegalStateException("cannot read a calibration batch: " + e.getMessage(), e);
+                }
+            }
+            NyuDepthV2 qatTrain = train.withAugment(null).subset(qatTrainImages, seed);
+            try (Model m = Model.newInstance("qat")) {
+                m.setBlock(v.model);
+                Fit.Builder fb = Fit.builder(m, new L2Loss("mse", 1f)).name(name)
+                        .optimizer(Adam.builder().lr(qatLr).weightDecay(0.01).decoupled().build())
+                        .epochs(qatEpochs).batchSize(batchSize(train)).seed(seed).clipGradNorm(1.0).progress(null);
+                try (Fit fit = fb.build()) {
+                    fit.fit(qatTrain);
+                }
+                qat.convert();
+                long bytes = QuantizedModelFile.save(qat.state(), dir.resolve(fileName(name) + ".lkq"));
+                return score(name, v.model, 0, bytes);
+            }
+        }
+    }
+
+    private static int batchSize(NyuDepthV2 data) {
+        try (NDManager m = NDManager.newBaseManager()) {
+            for (ai.djl.training.dataset.Batch b : data.getData(m)) {
+                try (b) {
+                    return (int) b.getSize();
+                }
+            }
+        } catch (IOException | TranslateException e) {
+            throw new IllegalStateException("cannot read a training batch: " + e.getMessage(), e);
+        }
+        throw new IllegalArgumentException("the training set is empty");
+    }
+
+    private Row score(String name, Block model, int pairs, long bytes) {
+        if (progress) {
+            System.out.println("  " + name);
+        }
+        double[] s = DepthProject.evaluate(model, test);
+        return new Row(name, pairs, s[0], s[1], latency(model), bytes);
+    }
+
+    /** Median milliseconds of one batch-1 forward pass (eval) over {@link #latencyRuns} runs after 2 warm-ups. */
+    private double latency(Block model) {
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray x = test.get(m, 0).getData().head().expandDims(0);
+            ParameterStore ps = new ParameterStore(m, false);
+            double[] ms = new double[latencyRuns];
+            for (int i = -2; i < latencyRuns; i++) {
+                try (NDManager sub = m.newSubManager()) {
+                    long t0 = System.nanoTime();
+                    NDArray y = model.forward(ps, new NDList(x), false).head();
+                    y.toFloatArray(); // wait for the result
+                    long t1 = System.nanoTime();
+                    y.attach(sub);
+                    if (i >= 0) {
+                        ms[i] = (t1 - t0) / 1e6;
+                    }
+                }
+            }
+            Arrays.sort(ms);
+            return latencyRuns % 2 == 1 ? ms[latencyRuns / 2] : (ms[latencyRuns / 2 - 1] + ms[latencyRuns / 2]) / 2;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read test image 0: " + e.getMessage(), e);
+        }
+    }
+
+    private Table table(List<Row> rows) {
+        StringColumn model = StringColumn.create("model");
+        IntColumn pairs = IntColumn.create("cle_pairs");
+        DoubleColumn mse = DoubleColumn.create("test_mse");
+        DoubleColumn ssim = DoubleColumn.create("test_ssim");
+        DoubleColumn dssim = DoubleColumn.create("ssim_vs_original");
+        DoubleColumn lat = DoubleColumn.create(LATENCY);
+        DoubleColumn mb = DoubleColumn.create("file_mb");
+        double ref = rows.get(0).ssim();
+        for (Row r : rows) {
+            model.append(r.name());
+            pairs.append(r.clePairs());
+            mse.append(round(r.mse(), 1e6));
+            ssim.append(round(r.ssim(), 1e5));
+            dssim.append(round(r.ssim() - ref, 1e5));
+            lat.append(round(r.latencyMs(), 1e2));
+            mb.append(round(r.bytes() / 1e6, 1e3));
+        }
+        return Table.create("DepthNet compression — " + test.size() + " test images at " + test.imageSize() + "², "
+                + calibrationBatches + " calibration batches, " + qatEpochs + " QAT epochs; latency: batch 1, median of "
+                + latencyRuns + " on " + hardware(), model, pairs, mse, ssim, dssim, lat, mb);
+    }
+
+    private static double round(double v, double scale) {
+        return Math.round(v * scale) / scale;
+    }
+
+    private static String fileName(String row) {
+        return row.replaceAll("[^A-Za-z0-9.-]+", "_");
+    }
+
+    private static void deleteTree(Path dir) {
+        try (var walk = Files.walk(dir)) {
+            walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            // best effort: a temporary folder
+        }
+    }
+
+    /**
+     * Sentences computed from a {@link #run()} table: the fp32 SSIM, how much per-channel and per-tensor PTQ lose,
+     * whether BN fusion and CLE changed anything, how close QAT gets, the size ratio and the latency caveat; and
+     * whether the course's bars (per-channel PTQ within 0.01 SSIM, QAT within 0.005) are met.
+     */
+    public static String analysis(Table t) {
+        double ref = value(t, "original", "test_ssim");
+        StringBuilder s = new StringBuilder();
+        s.append(String.format(Locale.ROOT, "The float32 model reaches test SSIM %.4f (MSE %.5f). ", ref,
+                value(t, "original", "test_mse")));
+        s.append(String.format(Locale.ROOT, "Folding BatchNorm changes SSIM by %+.5f (it is exact up to float "
+                + "rounding). ", value(t, "BN-fused", "test_ssim") - ref));
+        double pc = value(t, "BN-fused + per-channel PTQ", "test_ssim");
+        double pcUnfused = value(t, "per-channel PTQ", "test_ssim");
+        double pt = value(t, "BN-fused + per-tensor PTQ", "test_ssim");
+        s.append(String.format(Locale.ROOT, "Per-channel PTQ on the fused model loses %.4f SSIM (%s the 0.01 bar); "
+                + "without fusion it loses %.4f, since every BatchNorm output is rounded to int8 once more. ", ref - pc,
+                ref - pc <= 0.01 ? "within" : "outside", ref - pcUnfused));
+        s.append(String.format(Locale.ROOT, "Per-tensor weights lose %.4f (fused), %s than per-channel. ", ref - pt,
+                ref - pt > ref - pc ? "more" : "no more"));
+        int pairs = (int) value(t, "BN-fused + CLE + per-channel PTQ", "cle_pairs");
+        if (pairs == 0) {
+            s.append("Cross-layer equalization found no conv → ReLU → conv pairs (DepthNet uses SiLU, which is not "
+                    + "positively homogeneous), so the CLE rows equal the rows without it. ");
+        } else {
+            s.append(String.format(Locale.ROOT, "CLE equalized %d pairs and moved per-tensor PTQ SSIM by %+.4f. ",
+                    pairs, value(t, "BN-fused + CLE + per-tensor PTQ", "test_ssim") - pt));
+        }
+        double bestQat = Math.max(value(t, "per-channel PTQ + QAT", "test_ssim"),
+                value(t, "per-channel QAT", "test_ssim"));
+        s.append(String.format(Locale.ROOT, "The better per-channel QAT row ends %.4f below float (%s the 0.005 bar); "
+                + "per-tensor QAT ends %.4f below. ", ref - bestQat, ref - bestQat <= 0.005 ? "within" : "outside",
+                ref - value(t, "per-tensor QAT", "test_ssim")));
+        s.append(String.format(Locale.ROOT, "The int8 file is %.1f%% of the float32 file. ",
+                100 * value(t, "BN-fused + per-channel PTQ", "file_mb") / value(t, "original", "file_mb")));
+        s.append(String.format(Locale.ROOT, "In DJL the simulated-quantized model takes %.2f× the float model's "
+                + "time per image: fake quantization adds work in float32; real int8 speed needs an int8 runtime.",
+                value(t, "BN-fused + per-channel PTQ", LATENCY) / value(t, "original", LATENCY)));
+        return s.toString();
+    }
+
+    private static double value(Table t, String row, String column) {
+        for (int i = 0; i < t.rowCount(); i++) {
+            if (t.stringColumn("model").get(i).equals(row) || t.stringColumn("model").get(i).startsWith(row + " (")) {
+                return ((Number) t.column(column).get(i)).doubleValue();
+            }
+        }
+        throw new IllegalArgumentException("no row '" + row + "' in the compression table");
+    }
+}
