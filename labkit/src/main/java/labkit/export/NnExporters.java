@@ -129,11 +129,12 @@ final class NnExporters {
         Conv2d c = (Conv2d) b;
         OnnxValue x = one(in, path);
         NDArray w = param(c, "weight", path);
-        List<String> inputs = new ArrayList<>(List.of(x.name(),
-                g.constant(join(path, "weight"), w.toFloatArray(), w.getShape().getShape())));
+        QdqParams wq = g.weightQParams(path);
+        List<String> inputs = new ArrayList<>(List.of(x.name(), wq == null
+                ? g.constant(join(path, "weight"), w.toFloatArray(), w.getShape().getShape())
+                : g.quantizedWeight(path, w.toFloatArray(), w.getShape().getShape(), wq)));
         if (c.isIncludeBias()) {
-            NDArray bias = param(c, "bias", path);
-            inputs.add(g.constant(join(path, "bias"), bias.toFloatArray(), bias.getShape().getShape()));
+            inputs.add(bias(g, path, param(c, "bias", path).toFloatArray(), x, wq));
         }
         Shape k = c.getKernelShape();
         Shape s = c.getStride();
@@ -146,6 +147,12 @@ final class NnExporters {
                 attrs("dilations", d.get(0), d.get(1)),
                 attr("group", (long) c.getGroups()));
         return List.of(new OnnxValue(y, outShape(b, in)));
+    }
+
+    /** A float bias, or with int8 weights and a dequantized per-tensor input an int32 bias (scale s_in·s_w). */
+    static String bias(OnnxGraph g, String path, float[] b, OnnxValue x, QdqParams wq) {
+        Float inScale = wq == null ? null : g.dequantizedScale(x.name());
+        return inScale == null ? g.constant(join(path, "bias"), b, b.length) : g.quantizedBias(path, b, inScale, wq);
     }
 
     /** BatchNorm epsilon (DJL keeps it private; the same reflective read as labkit.quant's BN fusion). */
@@ -184,7 +191,9 @@ final class NnExporters {
         float[] beta = orDefault(bn, "beta", c, 0f);
         float eps = epsilon(bn);
         NodeProto.Builder conv = g.producer(x.name());
-        if (conv != null && conv.getOpType().equals("Conv") && g.uses(x.name()) == 0) {
+        if (conv != null && conv.getOpType().equals("Conv") && g.uses(x.name()) == 0
+                && g.floatConstant(conv.getInput(1)) != null
+                && (conv.getInputCount() < 3 || g.floatConstant(conv.getInput(2)) != null)) {
             OnnxGraph.FloatConstant w = g.floatConstant(conv.getInput(1));
             float[] wd = w.data().clone();
             int per = wd.length / c;
@@ -221,11 +230,17 @@ final class NnExporters {
         Parameter bp = b.getParameters().get("bias");
         float[] bias = bp != null && bp.isInitialized() ? bp.getArray().toFloatArray() : new float[(int) out];
         Shape os = outShape(b, in);
+        QdqParams wq = g.weightQParams(path);
         if (x.shape().dimension() == 2) {
-            String y = g.node("Gemm", path, List.of(x.name(),
-                    g.constant(join(path, "weight"), w.toFloatArray(), out, inF),
-                    g.constant(join(path, "bias"), bias, out)), attr("transB", 1L));
+            String y = g.node("Gemm", path, List.of(x.name(), wq == null
+                    ? g.constant(join(path, "weight"), w.toFloatArray(), out, inF)
+                    : g.quantizedWeight(path, w.toFloatArray(), new long[] {out, inF}, wq),
+                    bias(g, path, bias, x, wq)), attr("transB", 1L));
             return List.of(new OnnxValue(y, os));
+        }
+        if (wq != null) {
+            throw new IllegalArgumentException("int8 export of Linear '" + path + "' needs an N×features input, got "
+                    + x.shape());
         }
         String mm = g.node("MatMul", path, List.of(x.name(),
                 g.constant(join(path, "weight_t"), w.transpose().toFloatArray(), inF, out)));

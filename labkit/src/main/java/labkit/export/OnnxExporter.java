@@ -62,12 +62,33 @@ public final class OnnxExporter {
 
     /** Exports {@code model}, traced with one input of {@code inputShape}, to an ONNX {@link ModelProto}. */
     public ModelProto toProto(Block model, Shape inputShape) {
+        return toProto(model, inputShape, null);
+    }
+
+    /**
+     * Exports {@code model} as a static QDQ int8 model: {@code plan} says where QuantizeLinear/DequantizeLinear go and
+     * which weights are stored as int8 (ONNX Runtime fuses the pattern into QLinearConv, QLinearAdd, …).
+     * With a null plan this is the fp32 export.
+     */
+    public ModelProto toProto(Block model, Shape inputShape, QdqPlan plan) {
         if (inputShape.dimension() < 2) {
             throw new IllegalArgumentException("inputShape must have a batch axis and at least one more, got " + inputShape);
         }
-        OnnxGraph g = new OnnxGraph(exporters);
+        OnnxGraph g = plan == null ? new OnnxGraph(exporters)
+                : new OnnxGraph(exporters, plan.activations(), plan.weights());
         g.reserve(inputName);
-        List<OnnxValue> outs = g.export(model, "", List.of(new OnnxValue(inputName, inputShape)));
+        OnnxValue in = new OnnxValue(inputName, inputShape);
+        if (plan != null && plan.input() != null) {
+            in = g.qdq(in, plan.input(), "input");
+        }
+        List<OnnxValue> outs = g.export(model, "", List.of(in));
+        if (plan != null) {
+            String unused = QdqPlan.unused(plan, g.metActivations, g.metWeights);
+            if (unused != null) {
+                throw new IllegalArgumentException("the QDQ plan names paths this model does not have (or that are"
+                        + " not Conv2d/Linear for weights): " + unused);
+            }
+        }
         List<String> names = outputNames(outs.size());
         GraphProto.Builder gb = GraphProto.newBuilder().setName(describe(model));
         gb.addInput(valueInfo(inputName, inputShape));
@@ -100,7 +121,18 @@ public final class OnnxExporter {
 
     /** Exports {@code model} to {@code file} (parent folders created); returns what was written. */
     public ExportResult export(Block model, Shape inputShape, Path file) {
-        ModelProto m = toProto(model, inputShape);
+        return write(toProto(model, inputShape), file);
+    }
+
+    /** Exports {@code model} as static QDQ int8 per {@code plan} to {@code file}. */
+    public ExportResult exportInt8(Block model, Shape inputShape, QdqPlan plan, Path file) {
+        if (plan == null) {
+            throw new IllegalArgumentException("exportInt8 needs a QdqPlan (scales and zero points); use export() for fp32");
+        }
+        return write(toProto(model, inputShape, plan), file);
+    }
+
+    private static ExportResult write(ModelProto m, Path file) {
         try {
             Path parent = file.toAbsolutePath().getParent();
             if (parent != null) {

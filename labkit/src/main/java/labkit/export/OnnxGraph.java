@@ -32,9 +32,124 @@ public final class OnnxGraph {
     private final Set<String> names = new HashSet<>();
     private final Map<String, FloatConstant> floats = new LinkedHashMap<>();
     private final Map<String, TensorProto> others = new LinkedHashMap<>();
+    private final Map<String, QdqParams> activationQ;
+    private final Map<String, QdqParams> weightQ;
+    private final Map<String, Float> dqScales = new HashMap<>();
+    final Set<String> metActivations = new HashSet<>();
+    final Set<String> metWeights = new HashSet<>();
 
     OnnxGraph(Map<Class<?>, BlockExporter> exporters) {
+        this(exporters, Map.of(), Map.of());
+    }
+
+    OnnxGraph(Map<Class<?>, BlockExporter> exporters, Map<String, QdqParams> activationQ, Map<String, QdqParams> weightQ) {
         this.exporters = exporters;
+        this.activationQ = activationQ;
+        this.weightQ = weightQ;
+    }
+
+    /** The int8 weight params of the conv/linear at {@code path}, or null when it stays float (fp32 export). */
+    public QdqParams weightQParams(String path) {
+        QdqParams p = weightQ.get(path);
+        if (p != null) {
+            metWeights.add(path);
+        }
+        return p;
+    }
+
+    /** The activation params after the block at {@code path}, or null. */
+    public QdqParams activationQParams(String path) {
+        return activationQ.get(path);
+    }
+
+    /** The per-tensor scale of {@code value} when a DequantizeLinear wrote it (for int32 bias scales), else null. */
+    public Float dequantizedScale(String value) {
+        return dqScales.get(value);
+    }
+
+    /** Inserts QuantizeLinear → DequantizeLinear with {@code p} on {@code v} (ORT fuses them into the int8 ops). */
+    public OnnxValue qdq(OnnxValue v, QdqParams p, String path) {
+        String[] sz = qparamConstants(p, path, false);
+        String q = node("QuantizeLinear", path + "/q", List.of(v.name(), sz[0], sz[1]), axisAttrs(p));
+        String dq = node("DequantizeLinear", path + "/dq", List.of(q, sz[0], sz[1]), axisAttrs(p));
+        if (!p.isPerChannel()) {
+            dqScales.put(dq, p.scale()[0]);
+        }
+        return new OnnxValue(dq, v.shape());
+    }
+
+    private static AttributeProto[] axisAttrs(QdqParams p) {
+        return p.isPerChannel() ? new AttributeProto[] {attr("axis", (long) p.axis())} : new AttributeProto[0];
+    }
+
+    /** Scale (float) and zero-point (int8/uint8, or int32 when {@code int32}) constants: scalars or 1-D. */
+    private String[] qparamConstants(QdqParams p, String path, boolean int32) {
+        float[] s = p.scale();
+        int[] z = p.zeroPoint();
+        long[] dims = p.isPerChannel() ? new long[] {s.length} : new long[0];
+        String scale = constant(path + ".scale", s, dims);
+        byte[] raw;
+        TensorProto.DataType type;
+        if (int32) {
+            ByteBuffer b = ByteBuffer.allocate(4 * z.length).order(ByteOrder.LITTLE_ENDIAN);
+            for (int v : z) {
+                b.putInt(v);
+            }
+            raw = b.array();
+            type = TensorProto.DataType.INT32;
+        } else {
+            raw = new byte[z.length];
+            for (int i = 0; i < z.length; i++) {
+                raw[i] = (byte) z[i];
+            }
+            type = p.signed() ? TensorProto.DataType.INT8 : TensorProto.DataType.UINT8;
+        }
+        return new String[] {scale, rawConstant(path + ".zero_point", type, raw, dims)};
+    }
+
+    /**
+     * A weight stored as int8 with {@code p} and read through DequantizeLinear ({@code perChannel} values per
+     * output channel, axis 0); returns the dequantized value's name.
+     */
+    public String quantizedWeight(String path, float[] w, long[] dims, QdqParams p) {
+        int per = (int) (w.length / dims[0]);
+        if (p.isPerChannel() && (p.axis() != 0 || p.scale().length != dims[0])) {
+            throw new IllegalArgumentException("weight of '" + path + "': per-channel params for " + p.scale().length
+                    + " channels on axis " + p.axis() + ", but the weight has " + dims[0] + " output channels (axis 0)");
+        }
+        int[] q = p.quantize(w, per);
+        byte[] raw = new byte[q.length];
+        for (int i = 0; i < q.length; i++) {
+            raw[i] = (byte) q[i];
+        }
+        String qw = rawConstant(path + ".weight_int8", p.signed() ? TensorProto.DataType.INT8 : TensorProto.DataType.UINT8,
+                raw, dims);
+        String[] sz = qparamConstants(p, path + ".weight", false);
+        return node("DequantizeLinear", path + ".weight/dq", List.of(qw, sz[0], sz[1]), axisAttrs(p));
+    }
+
+    /**
+     * A bias stored as int32 with scale {@code inputScale × weightScale[c]} and zero point 0 (as ORT's and PyTorch's
+     * int8 kernels use it), read through DequantizeLinear; returns the dequantized value's name.
+     */
+    public String quantizedBias(String path, float[] b, float inputScale, QdqParams w) {
+        float[] ws = w.scale();
+        float[] s = new float[w.isPerChannel() ? b.length : 1];
+        for (int c = 0; c < s.length; c++) {
+            s[c] = inputScale * ws[w.isPerChannel() ? c : 0];
+        }
+        int[] q = new int[b.length];
+        for (int c = 0; c < b.length; c++) {
+            q[c] = (int) Math.rint(b[c] / s[w.isPerChannel() ? c : 0]);
+        }
+        QdqParams bp = new QdqParams(s, new int[s.length], w.isPerChannel() ? 0 : -1, true, -128, 127);
+        ByteBuffer buf = ByteBuffer.allocate(4 * q.length).order(ByteOrder.LITTLE_ENDIAN);
+        for (int v : q) {
+            buf.putInt(v);
+        }
+        String qb = rawConstant(path + ".bias_int32", TensorProto.DataType.INT32, buf.array(), b.length);
+        String[] sz = qparamConstants(bp, path + ".bias", true);
+        return node("DequantizeLinear", path + ".bias/dq", List.of(qb, sz[0], sz[1]), axisAttrs(bp));
     }
 
     /** A float32 constant that stays editable until the graph is built (BN folding rewrites conv weights). */
@@ -72,6 +187,15 @@ public final class OnnxGraph {
         if (out == null || out.isEmpty()) {
             throw new IllegalStateException("exporter for " + block.getClass().getName() + " at '" + path
                     + "' returned no outputs");
+        }
+        QdqParams q = activationQ.get(path);
+        if (q != null) {
+            metActivations.add(path);
+            if (out.size() != 1) {
+                throw new IllegalArgumentException("activation QDQ params given for '" + path + "', which has "
+                        + out.size() + " outputs; put them on a single-output block");
+            }
+            return List.of(qdq(out.get(0), q, path));
         }
         return out;
     }
