@@ -136,6 +136,9 @@ final class NnExporters {
         if (c.isIncludeBias()) {
             inputs.add(bias(g, path, param(c, "bias", path).toFloatArray(), x, wq));
         }
+        if (wq != null) {
+            checkSaturation(g, path, x, wq);
+        }
         Shape k = c.getKernelShape();
         Shape s = c.getStride();
         Shape p = c.getPadding();
@@ -147,6 +150,20 @@ final class NnExporters {
                 attrs("dilations", d.get(0), d.get(1)),
                 attr("group", (long) c.getGroups()));
         return List.of(new OnnxValue(y, outShape(b, in)));
+    }
+
+    /**
+     * x86 CPUs without VNNI (AVX2 only, like the course VM) compute u8·s8 products in pairs summed into int16
+     * (vpmaddubsw), which saturates when activations use 0..255 and weights −128..127: outputs come out wrong. Either
+     * 7-bit activations (PyTorch's reduce_range, the fbgemm/x86 qconfigs) or 7-bit weights keep it exact.
+     */
+    static void checkSaturation(OnnxGraph g, String path, OnnxValue x, QdqParams wq) {
+        QdqParams in = g.dequantizedParams(x.name());
+        if (in != null && !in.signed() && in.quantMax() - in.quantMin() > 127 && wq.quantMax() - wq.quantMin() > 127) {
+            g.warn("'" + path + "': uint8 input over " + in.quantMin() + ".." + in.quantMax() + " times int8 weights over "
+                    + wq.quantMin() + ".." + wq.quantMax() + " can saturate int16 in ONNX Runtime on x86 CPUs without"
+                    + " VNNI (AVX2 only); use reduce_range activations (QConfig x86/fbgemm) or 7-bit weights");
+        }
     }
 
     /** A float bias, or with int8 weights and a dequantized per-tensor input an int32 bias (scale s_in·s_w). */

@@ -71,6 +71,10 @@ public final class OnnxExporter {
      * With a null plan this is the fp32 export.
      */
     public ModelProto toProto(Block model, Shape inputShape, QdqPlan plan) {
+        return build(model, inputShape, plan, new ArrayList<>());
+    }
+
+    private ModelProto build(Block model, Shape inputShape, QdqPlan plan, List<String> warnings) {
         if (inputShape.dimension() < 2) {
             throw new IllegalArgumentException("inputShape must have a batch axis and at least one more, got " + inputShape);
         }
@@ -108,6 +112,7 @@ public final class OnnxExporter {
             gb.addOutput(valueInfo(want, v.shape()));
         }
         g.writeTo(gb);
+        warnings.addAll(g.warnings());
         return ModelProto.newBuilder()
                 .setIrVersion(8)
                 .setProducerName("labkit")
@@ -121,7 +126,7 @@ public final class OnnxExporter {
 
     /** Exports {@code model} to {@code file} (parent folders created); returns what was written. */
     public ExportResult export(Block model, Shape inputShape, Path file) {
-        return write(toProto(model, inputShape), file);
+        return write(toProto(model, inputShape), file, List.of());
     }
 
     /** Exports {@code model} as static QDQ int8 per {@code plan} to {@code file}. */
@@ -129,10 +134,11 @@ public final class OnnxExporter {
         if (plan == null) {
             throw new IllegalArgumentException("exportInt8 needs a QdqPlan (scales and zero points); use export() for fp32");
         }
-        return write(toProto(model, inputShape, plan), file);
+        List<String> warnings = new ArrayList<>();
+        return write(build(model, inputShape, plan, warnings), file, warnings);
     }
 
-    private static ExportResult write(ModelProto m, Path file) {
+    private static ExportResult write(ModelProto m, Path file, List<String> warnings) {
         try {
             Path parent = file.toAbsolutePath().getParent();
             if (parent != null) {
@@ -142,7 +148,7 @@ public final class OnnxExporter {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write ONNX file " + file + ": " + e.getMessage(), e);
         }
-        return ExportResult.of(file, m);
+        return ExportResult.of(file, m, warnings);
     }
 
     private List<String> outputNames(int n) {

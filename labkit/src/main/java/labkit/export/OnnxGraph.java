@@ -34,7 +34,8 @@ public final class OnnxGraph {
     private final Map<String, TensorProto> others = new LinkedHashMap<>();
     private final Map<String, QdqParams> activationQ;
     private final Map<String, QdqParams> weightQ;
-    private final Map<String, Float> dqScales = new HashMap<>();
+    private final Map<String, QdqParams> dqParams = new HashMap<>();
+    private final List<String> warnings = new ArrayList<>();
     final Set<String> metActivations = new HashSet<>();
     final Set<String> metWeights = new HashSet<>();
 
@@ -64,7 +65,22 @@ public final class OnnxGraph {
 
     /** The per-tensor scale of {@code value} when a DequantizeLinear wrote it (for int32 bias scales), else null. */
     public Float dequantizedScale(String value) {
-        return dqScales.get(value);
+        QdqParams p = dqParams.get(value);
+        return p == null || p.isPerChannel() ? null : p.scale()[0];
+    }
+
+    /** The params of the DequantizeLinear that wrote {@code value}, or null. */
+    public QdqParams dequantizedParams(String value) {
+        return dqParams.get(value);
+    }
+
+    /** Records a warning that the export result reports. */
+    public void warn(String message) {
+        warnings.add(message);
+    }
+
+    List<String> warnings() {
+        return List.copyOf(warnings);
     }
 
     /** Inserts QuantizeLinear → DequantizeLinear with {@code p} on {@code v} (ORT fuses them into the int8 ops). */
@@ -72,9 +88,7 @@ public final class OnnxGraph {
         String[] sz = qparamConstants(p, path, false);
         String q = node("QuantizeLinear", path + "/q", List.of(v.name(), sz[0], sz[1]), axisAttrs(p));
         String dq = node("DequantizeLinear", path + "/dq", List.of(q, sz[0], sz[1]), axisAttrs(p));
-        if (!p.isPerChannel()) {
-            dqScales.put(dq, p.scale()[0]);
-        }
+        dqParams.put(dq, p);
         return new OnnxValue(dq, v.shape());
     }
 
