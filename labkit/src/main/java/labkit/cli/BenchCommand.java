@@ -22,7 +22,7 @@ import tech.tablesaw.api.Table;
 
 /** {@code labkit bench ...}: throughput tables measured on this machine (speed lives here, not in tests). */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks that print a table.",
-        subcommands = {BenchCommand.Augment.class, BenchCommand.Engines.class})
+        subcommands = {BenchCommand.Augment.class, BenchCommand.Engines.class, DepthBench.class})
 public final class BenchCommand implements Runnable {
     @Override
     public void run() {

@@ -4,10 +4,11 @@ import labkit.Labkit;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** The {@code labkit} command line: benchmarks (and, as they land, grading and notebook tools). */
+/** The {@code labkit} command line: benchmarks and the instructor commands assign, validate and grade. */
 @Command(name = "labkit", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "labkit: the Java kit for the Neural Network Compression course.",
-        subcommands = {BenchCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {BenchCommand.class, GradeCommands.Assign.class, GradeCommands.Validate.class,
+                GradeCommands.Grade.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;

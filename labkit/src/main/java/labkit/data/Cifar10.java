@@ -16,6 +16,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
+import labkit.weights.Downloads;
+import labkit.weights.RemoteFile;
 
 /**
  * CIFAR-10 in its binary format ({@code cifar-10-batches-bin/}: {@code data_batch_1.bin} … {@code
@@ -29,6 +31,14 @@ public final class Cifar10 extends RandomAccessDataset {
     /** The class names in label order, as in {@code batches.meta.txt}. */
     public static final List<String> CLASSES = List.of(
             "airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck");
+
+    /**
+     * The binary archive from the dataset authors' page (Krizhevsky, University of Toronto), 170,052,171 bytes,
+     * with its published MD5 and its SHA-256.
+     */
+    public static final RemoteFile FILE = RemoteFile.withMd5(
+            "https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz", "cifar-10-binary.tar.gz",
+            "c32a1d4ab5d03f1284b67883e8d87530");
 
     private final byte[] data;
     private final int count;
@@ -79,6 +89,20 @@ public final class Cifar10 extends RandomAccessDataset {
 
     @Override
     public void prepare(Progress progress) {}
+
+    /**
+     * The unpacked {@code cifar-10-batches-bin} folder, downloaded, verified and unpacked into the cache on first
+     * use (for Binder users; tests and CI stay offline). Offline, the archive must already be in the cache and
+     * the error says where to put it.
+     */
+    public static Path fetch(Downloads downloads) throws IOException {
+        return fetch(downloads, FILE);
+    }
+
+    /** As {@link #fetch(Downloads)}, from another copy of the archive (a mirror, with its own hash). */
+    public static Path fetch(Downloads downloads, RemoteFile archive) throws IOException {
+        return Archives.unpackOnce(downloads, archive, "cifar-10-batches-bin", "test_batch.bin");
+    }
 
     /** Reads every record of one binary batch file, checking its size. */
     public static byte[] readBatchFile(Path file) throws IOException {

@@ -1,7 +1,6 @@
 package labkit.data;
 
 import ai.djl.translate.Transform;
-import ai.djl.util.TarUtils;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -53,41 +52,12 @@ public final class Imagenette {
 
     /** As {@link #fetch(Downloads)}, from another copy of the archive (a mirror, with its own hash). */
     public static Path fetch(Downloads downloads, RemoteFile archive) throws IOException {
-        Path dir = downloads.cacheDir().resolve("imagenette2-160");
-        if (Files.isRegularFile(dir.resolve(".complete"))) {
-            return dir;
-        }
-        Path tgz = downloads.fetch(archive);
-        Path tmp = downloads.cacheDir().resolve("imagenette2-160.unpacking");
-        deleteTree(tmp);
-        try (InputStream in = new java.io.BufferedInputStream(Files.newInputStream(tgz))) {
-            TarUtils.untar(in, tmp, true);
-        }
-        Path inner = tmp.resolve("imagenette2-160");
-        if (!Files.isDirectory(inner.resolve("val"))) {
-            throw new IOException(tgz + " does not contain imagenette2-160/val; delete it and download again");
-        }
-        deleteTree(dir);
-        Files.move(inner, dir);
-        deleteTree(tmp);
-        Files.writeString(dir.resolve(".complete"), archive.url() + "\n");
-        return dir;
+        return Archives.unpackOnce(downloads, archive, "imagenette2-160", "val");
     }
 
     /** The validation split (3,925 photos) as an image folder dataset; labels follow {@link #WNIDS}. */
     public static ImageFolderDataset validation(Path root, Transform transform, int batchSize) throws IOException {
         return ImageFolderDataset.builder().root(root.resolve("val")).transform(transform)
                 .setSampling(batchSize, false).build();
-    }
-
-    private static void deleteTree(Path p) throws IOException {
-        if (!Files.exists(p)) {
-            return;
-        }
-        try (var s = Files.walk(p)) {
-            for (Path q : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.delete(q);
-            }
-        }
     }
 }

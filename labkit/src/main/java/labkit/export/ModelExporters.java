@@ -9,6 +9,8 @@ import ai.djl.util.Pair;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import labkit.models.DepthNet;
+import labkit.models.EfficientNetB0;
 import labkit.models.ResNet;
 import labkit.models.SuperResolutionNet;
 import labkit.nn.BlockTree;
@@ -22,6 +24,35 @@ final class ModelExporters {
         r.put(ResNet.BasicBlock.class, ModelExporters::residualUnit);
         r.put(ResNet.Bottleneck.class, ModelExporters::residualUnit);
         r.put(SuperResolutionNet.class, ModelExporters::superResolution);
+        r.put(DepthNet.class, ModelExporters::depthNet);
+        r.put(DepthNet.Head.class, ModelExporters::depthHead);
+    }
+
+    /** DepthNet: EfficientNet-B0 stages, the three level maps into the BiFPN, then the head. */
+    private static List<OnnxValue> depthNet(Block b, String path, List<OnnxValue> in, OnnxGraph g) {
+        OnnxValue h = one(in, path);
+        Block features = child(b, "features");
+        List<OnnxValue> levels = new ArrayList<>();
+        int i = 0;
+        for (Pair<String, Block> c : features.getChildren()) {
+            h = g.export1(c.getValue(), join(join(path, "features"), BlockTree.childName(c.getKey())), h);
+            for (int s : EfficientNetB0.LEVEL_STAGES) {
+                if (s == i) {
+                    levels.add(h);
+                }
+            }
+            i++;
+        }
+        List<OnnxValue> p = g.export(child(b, "bifpn"), join(path, "bifpn"), levels);
+        return g.export(child(b, "head"), join(path, "head"), p);
+    }
+
+    /** DepthNet head: the two finest BiFPN maps up-sampled, concatenated, conv+BN+SiLU, 1×1 conv to depth. */
+    private static List<OnnxValue> depthHead(Block b, String path, List<OnnxValue> in, OnnxGraph g) {
+        List<OnnxValue> h = g.export(child(b, "up"), join(path, "up"), List.of(in.get(0), in.get(1)));
+        h = g.export(child(b, "concat"), join(path, "concat"), h);
+        h = g.export(child(b, "conv"), join(path, "conv"), h);
+        return g.export(child(b, "out"), join(path, "out"), h);
     }
 
     /** ResNet: stem, layer1..4 (their outputs are the four results of the features-only form), then the head. */

@@ -27,7 +27,14 @@ import labkit.nn.Concat;
 import labkit.nn.Flatten;
 import labkit.nn.FusionNode;
 import labkit.nn.GlobalAvgPool;
+import labkit.nn.ConvAct;
+import labkit.nn.DeQuantStub;
+import labkit.nn.Identity;
 import labkit.nn.InvertedResidual;
+import labkit.nn.MBConv;
+import labkit.nn.QuantStub;
+import labkit.nn.SqueezeExcitation;
+import labkit.nn.StochasticDepth;
 import labkit.nn.MaxPool2d;
 import labkit.nn.PixelShuffle;
 import labkit.nn.Residual;
@@ -64,6 +71,14 @@ final class NnExporters {
         r.put(InvertedResidual.class, NnExporters::invertedResidual);
         r.put(FusionNode.class, NnExporters::fusionNode);
         r.put(BiFPN.Layer.class, NnExporters::bifpnLayer);
+        BlockExporter passThrough = (b, p, in, g) -> in;
+        r.put(Identity.class, passThrough);
+        r.put(QuantStub.class, passThrough);
+        r.put(DeQuantStub.class, passThrough);
+        r.put(StochasticDepth.class, passThrough); // identity at inference
+        r.put(ConvAct.class, NnExporters::sequential);
+        r.put(MBConv.class, NnExporters::mbconv);
+        r.put(SqueezeExcitation.class, NnExporters::squeezeExcitation);
     }
 
     // ---- helpers shared with the model exporters ----
@@ -354,6 +369,7 @@ final class NnExporters {
         return out;
     }
 
+    /** InvertedResidual: {@code conv}, then {@code skip_add}(x, y) when stride 1 and in == out. */
     private static List<OnnxValue> invertedResidual(Block b, String path, List<OnnxValue> in, OnnxGraph g) {
         InvertedResidual ir = (InvertedResidual) b;
         OnnxValue x = one(in, path);
@@ -361,7 +377,28 @@ final class NnExporters {
         if (!ir.useResConnect()) {
             return List.of(y);
         }
+        return g.export(child(b, "skip_add"), join(path, "skip_add"), List.of(x, y));
+    }
+
+    /** MBConv: {@code block}, plus the input when residual (stochastic depth is the identity at inference). */
+    private static List<OnnxValue> mbconv(Block b, String path, List<OnnxValue> in, OnnxGraph g) {
+        OnnxValue x = one(in, path);
+        OnnxValue y = g.export1(child(b, "block"), join(path, "block"), x);
+        if (!((MBConv) b).residual()) {
+            return List.of(y);
+        }
+        y = g.export1(child(b, "stochastic_depth"), join(path, "stochastic_depth"), y);
         return List.of(new OnnxValue(g.node("Add", path, List.of(y.name(), x.name())), y.shape()));
+    }
+
+    /** Squeeze-excitation: x · scale_act(fc2(act(fc1(avgpool(x))))). */
+    private static List<OnnxValue> squeezeExcitation(Block b, String path, List<OnnxValue> in, OnnxGraph g) {
+        OnnxValue x = one(in, path);
+        OnnxValue s = x;
+        for (String name : new String[] {"avgpool", "fc1", "activation", "fc2", "scale_activation"}) {
+            s = g.export1(child(b, name), join(path, name), s);
+        }
+        return List.of(new OnnxValue(g.node("Mul", path, List.of(x.name(), s.name())), x.shape()));
     }
 
     /** FusionNode: the learnt fusion weights are constants at export, so Σ c_j·x_j with c_j = relu(w_j)/(Σ relu(w)+ε). */

@@ -79,7 +79,7 @@ public final class OnnxExporter {
             throw new IllegalArgumentException("inputShape must have a batch axis and at least one more, got " + inputShape);
         }
         OnnxGraph g = plan == null ? new OnnxGraph(exporters)
-                : new OnnxGraph(exporters, plan.activations(), plan.weights());
+                : new OnnxGraph(exporters, plan.activations(), plan.weights(), true);
         g.reserve(inputName);
         OnnxValue in = new OnnxValue(inputName, inputShape);
         if (plan != null && plan.input() != null) {
@@ -221,6 +221,7 @@ public final class OnnxExporter {
         private Builder() {
             NnExporters.registerAll(exporters);
             ModelExporters.registerAll(exporters);
+            QuantExporters.registerAll(exporters);
         }
 
         /** Name of the graph input (default "input"). */

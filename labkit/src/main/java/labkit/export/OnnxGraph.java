@@ -39,14 +39,23 @@ public final class OnnxGraph {
     final Set<String> metActivations = new HashSet<>();
     final Set<String> metWeights = new HashSet<>();
 
+    private final boolean quantized;
+
     OnnxGraph(Map<Class<?>, BlockExporter> exporters) {
-        this(exporters, Map.of(), Map.of());
+        this(exporters, Map.of(), Map.of(), false);
     }
 
-    OnnxGraph(Map<Class<?>, BlockExporter> exporters, Map<String, QdqParams> activationQ, Map<String, QdqParams> weightQ) {
+    OnnxGraph(Map<Class<?>, BlockExporter> exporters, Map<String, QdqParams> activationQ, Map<String, QdqParams> weightQ,
+            boolean quantized) {
         this.exporters = exporters;
         this.activationQ = activationQ;
         this.weightQ = weightQ;
+        this.quantized = quantized;
+    }
+
+    /** True in a static QDQ int8 export (observers then write their QuantizeLinear/DequantizeLinear). */
+    public boolean quantized() {
+        return quantized;
     }
 
     /** The int8 weight params of the conv/linear at {@code path}, or null when it stays float (fp32 export). */

@@ -15,6 +15,20 @@ public record QdqPlan(QdqParams input, Map<String, QdqParams> activations, Map<S
         weights = Map.copyOf(weights);
     }
 
+    /**
+     * The plan of a converted labkit PTQ (or QAT) model: its observers' activation qparams are read from the
+     * {@link labkit.quant.Observed} wrappers during the export, the weight qparams (per-channel or per-tensor, as
+     * the qconfig chose) come from {@code ptq.weightQParams()}.
+     */
+    public static QdqPlan of(labkit.quant.Ptq ptq) {
+        if (ptq.weightQParams().isEmpty()) {
+            throw new IllegalStateException("the PTQ model is not converted: calibrate it and call ptq.convert() first");
+        }
+        Map<String, QdqParams> w = new java.util.LinkedHashMap<>();
+        ptq.weightQParams().forEach((k, v) -> w.put(k, QuantExporters.toQdq(v)));
+        return new QdqPlan(null, Map.of(), w);
+    }
+
     /** Paths named in the plan that the export did not meet. */
     static String unused(QdqPlan plan, java.util.Set<String> metActivations, java.util.Set<String> metWeights) {
         TreeSet<String> a = new TreeSet<>(plan.activations().keySet());

@@ -9,7 +9,8 @@ import ai.djl.util.PairList;
 
 /**
  * Element-wise sum of all its inputs (PyTorch {@code a + b}, a {@code FloatFunctional.add} point in quantizable
- * models): a named multi-input block for skip connections between branches.
+ * models, e.g. the {@code skip_add} of quantizable inverted residuals): a named multi-input block that PTQ
+ * observes like any layer.
  */
 public final class Add extends AbstractBlock {
 

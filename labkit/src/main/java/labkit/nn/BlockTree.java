@@ -23,17 +23,79 @@ public final class BlockTree {
                 : djlKey;
     }
 
-    /** Visits every block (root first, named "") with its dotted path. */
+    /**
+     * Visits every block (root first, named "") with its dotted path. A {@link Wrapper} and the block it wraps are
+     * both visited under the same path, wrapper first (so {@link #blocks} keeps the wrapped block).
+     */
     public static void visit(Block root, BiConsumer<String, Block> visitor) {
         visit("", root, visitor);
     }
 
     private static void visit(String path, Block block, BiConsumer<String, Block> visitor) {
         visitor.accept(path, block);
+        if (block instanceof Wrapper w) {
+            // a wrapper adds no name level: its inner block is visited under the same path
+            visit(path, w.inner(), visitor);
+            return;
+        }
         for (Pair<String, Block> child : block.getChildren()) {
             String name = childName(child.getKey());
             visit(path.isEmpty() ? name : path + "." + name, child.getValue(), visitor);
         }
+    }
+
+    /** The PyTorch-style names of a block's direct children. */
+    public static List<String> childNames(Block block) {
+        List<String> out = new ArrayList<>();
+        for (Pair<String, Block> child : block.getChildren()) {
+            out.add(childName(child.getKey()));
+        }
+        return out;
+    }
+
+    /** The block at a dotted path ("" is the root), looking through {@link Wrapper}s. */
+    public static Block get(Block root, String path) {
+        Block b = root;
+        if (path.isEmpty()) {
+            return b;
+        }
+        for (String part : path.split("\\.")) {
+            while (b instanceof Wrapper w) {
+                b = w.inner();
+            }
+            Block next = null;
+            for (Pair<String, Block> child : b.getChildren()) {
+                if (childName(child.getKey()).equals(part)) {
+                    next = child.getValue();
+                }
+            }
+            if (next == null) {
+                throw new IllegalArgumentException("no block '" + path + "': '" + part + "' is not a child of "
+                        + b.getClass().getSimpleName() + " (children: " + childNames(b) + ")");
+            }
+            b = next;
+        }
+        return b;
+    }
+
+    /**
+     * Replaces the block at {@code path} by {@code replacement} in its parent, which must be a {@link Container}
+     * (every labkit block with children is). Used by BN fusion and observer insertion.
+     */
+    public static void replace(Block root, String path, Block replacement) {
+        int dot = path.lastIndexOf('.');
+        if (path.isEmpty()) {
+            throw new IllegalArgumentException("cannot replace the root block; wrap it instead");
+        }
+        Block parent = get(root, dot < 0 ? "" : path.substring(0, dot));
+        while (parent instanceof Wrapper w && !(parent instanceof Container)) {
+            parent = w.inner();
+        }
+        if (!(parent instanceof Container c)) {
+            throw new IllegalArgumentException("cannot replace '" + path + "': its parent "
+                    + parent.getClass().getName() + " is not a labkit Container (use labkit.nn blocks)");
+        }
+        c.replaceChild(path.substring(dot + 1), replacement);
     }
 
     /** All named blocks in depth-first order, root first. */

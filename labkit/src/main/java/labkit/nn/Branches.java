@@ -17,7 +17,7 @@ import java.util.List;
  * PyTorch {@code nn.ModuleList} used as {@code [m(x) for m, x in zip(self.convs, xs)]} (e.g. per-level 1×1
  * projections of a feature pyramid). Children are named "0", "1", ….
  */
-public final class Branches extends AbstractBlock implements ReplaceableChildren {
+public final class Branches extends AbstractBlock implements Container {
 
     public Branches() {
         super((byte) 1);
@@ -40,7 +40,7 @@ public final class Branches extends AbstractBlock implements ReplaceableChildren
 
     @Override
     public void replaceChild(String name, Block block) {
-        ReplaceableChildren.replaceIn(children, name, block, this);
+        Container.replaceIn(children, name, block, this);
     }
 
     /** Number of branches. */

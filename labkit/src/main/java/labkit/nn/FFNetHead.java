@@ -33,7 +33,7 @@ import java.util.Arrays;
  * <tr><td>C</td><td>128,128,128,128</td><td>128,16,16,16</td><td>128</td><td>1×1</td></tr></table>
  * Up-sampling is bilinear with align_corners=True (the reference's GPU heads) or nearest ({@code mobile}).
  */
-public final class FFNetHead extends AbstractBlock implements ReplaceableChildren {
+public final class FFNetHead extends AbstractBlock implements Container {
 
     /** The three head sizes; C is the lightest. */
     public enum Kind {
@@ -107,7 +107,7 @@ public final class FFNetHead extends AbstractBlock implements ReplaceableChildre
 
     @Override
     public void replaceChild(String name, Block block) {
-        ReplaceableChildren.replaceIn(children, name, block, this);
+        Container.replaceIn(children, name, block, this);
     }
 
     /** Looks children up by name at every call, so {@link InvertedResidualRewrite} may replace them. */

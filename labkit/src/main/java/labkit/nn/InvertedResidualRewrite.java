@@ -16,7 +16,7 @@ import java.util.Locale;
  * Replaces every convolution block of a network — a {@link Sequential} of a k×k (k ≥ 3), non-grouped
  * {@code Conv2d}, a {@code BatchNorm} and an optional {@link Act}, as {@link ConvBnAct} builds it — by a
  * MobileNetV2 {@link InvertedResidual} with the same input/output channels and stride, so the network keeps its
- * input and output shapes. Replacements happen inside {@link ReplaceableChildren} containers ({@link Sequential},
+ * input and output shapes. Replacements happen inside {@link Container} containers ({@link Sequential},
  * {@link Branches}, {@link FFNetHead}); the replaced block keeps
  * its name. The model must be initialised (input channels are read from the weights); the new blocks are
  * initialised by the rewrite, the others keep their weights.
@@ -50,13 +50,13 @@ public final class InvertedResidualRewrite {
     }
 
     private static void rewrite(String path, Block parent, double t, List<String> replaced) {
-        boolean replaceable = parent instanceof ReplaceableChildren;
+        boolean replaceable = parent instanceof Container;
         for (Pair<String, Block> c : parent.getChildren()) {
             String name = BlockTree.childName(c.getKey());
             String childPath = path.isEmpty() ? name : path + "." + name;
             InvertedResidual ir = replaceable ? replacement(c.getValue(), t) : null;
             if (ir != null) {
-                ((ReplaceableChildren) parent).replaceChild(name, ir);
+                ((Container) parent).replaceChild(name, ir);
                 replaced.add(childPath);
             } else {
                 rewrite(childPath, c.getValue(), t, replaced);

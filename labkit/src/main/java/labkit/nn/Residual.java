@@ -14,8 +14,8 @@ import ai.djl.util.PairList;
  * {@code y = x + body(x)}: a named residual add (PyTorch's {@code FloatFunctional.add} point in quantizable
  * models), with the body as child "body" (or under a caller-chosen name).
  */
-public final class Residual extends AbstractBlock {
-    private final Block body;
+public final class Residual extends AbstractBlock implements Container {
+    private Block body;
 
     public Residual(Block body) {
         this("body", body);
@@ -50,5 +50,17 @@ public final class Residual extends AbstractBlock {
                     + "; a residual add needs equal shapes");
         }
         return out;
+    }
+
+    @Override
+    public void replaceChild(String name, Block block) {
+        String key = children.keyAt(0);
+        if (!BlockTree.childName(key).equals(name)) {
+            throw new IllegalArgumentException("Residual has one child '" + BlockTree.childName(key) + "', not '"
+                    + name + "'");
+        }
+        children.remove(0);
+        children.add(0, key, block);
+        body = block;
     }
 }

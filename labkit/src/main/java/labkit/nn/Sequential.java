@@ -9,7 +9,7 @@ import ai.djl.nn.SequentialBlock;
  * state-dict keys. (DJL stores each child under a two-digit order prefix, e.g. "01conv";
  * {@link BlockTree} strips it.)
  */
-public class Sequential extends SequentialBlock implements ReplaceableChildren {
+public class Sequential extends SequentialBlock implements Container {
 
     /** Adds a child named by its position ("0", "1", ...), as {@code nn.Sequential(...)} does. */
     @Override
@@ -26,8 +26,9 @@ public class Sequential extends SequentialBlock implements ReplaceableChildren {
         return this;
     }
 
+    /** Replaces the child called {@code name}, keeping its position (see {@link Container}). */
     @Override
     public void replaceChild(String name, Block block) {
-        ReplaceableChildren.replaceIn(children, name, block, this);
+        Container.replaceIn(children, name, block, this);
     }
 }

@@ -47,6 +47,39 @@ class Cifar10Test {
     }
 
     @Test
+    void fetchUnpacksAVerifiedArchiveOnceOffline() throws IOException {
+        Path cache = Files.createDirectories(tmp.resolve("cache"));
+        Path tgz = cache.resolve("mini-cifar.tar.gz");
+        byte[] batch = record(4, 1);
+        try (var os = Files.newOutputStream(tgz);
+                var tar = new org.apache.commons.compress.archivers.tar.TarArchiveOutputStream(
+                        new org.apache.commons.compress.compressors.gzip.GzipCompressorOutputStream(os))) {
+            for (String name : java.util.List.of("data_batch_1.bin", "test_batch.bin")) {
+                var e = new org.apache.commons.compress.archivers.tar.TarArchiveEntry("cifar-10-batches-bin/" + name);
+                e.setSize(batch.length);
+                tar.putArchiveEntry(e);
+                tar.write(batch);
+                tar.closeArchiveEntry();
+            }
+        }
+        var offline = labkit.weights.Downloads.builder().cacheDir(cache).searchDirs(java.util.List.of())
+                .offline(true).progress(null).build();
+        var mirror = labkit.weights.RemoteFile.of("https://example.invalid/mini-cifar.tar.gz", "mini-cifar.tar.gz",
+                labkit.weights.Downloads.sha256(tgz));
+        Path root = Cifar10.fetch(offline, mirror);
+        Cifar10 test = Cifar10.builder().folder(root).train(false).build();
+        assertEquals(1, test.size());
+        assertEquals(4, test.label(0));
+        Files.delete(tgz); // unpacked once: the archive is no longer needed
+        assertEquals(root, Cifar10.fetch(offline, mirror));
+        // the real archive is not in this cache: the offline error says which file and where
+        IOException e = assertThrows(IOException.class, () -> Cifar10.fetch(
+                labkit.weights.Downloads.builder().cacheDir(tmp.resolve("empty")).searchDirs(java.util.List.of())
+                        .offline(true).progress(null).build()));
+        assertTrue(e.getMessage().contains("cifar-10-binary.tar.gz"), e.getMessage());
+    }
+
+    @Test
     void wrongFileSizeIsAClearError() throws IOException {
         Path f = tmp.resolve("data_batch_1.bin");
         Files.write(f, new byte[100]);

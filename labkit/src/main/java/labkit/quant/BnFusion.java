@@ -1,0 +1,137 @@
+package labkit.quant;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
+import ai.djl.nn.convolutional.Conv2d;
+import ai.djl.nn.core.Linear;
+import ai.djl.nn.norm.BatchNorm;
+import java.lang.reflect.Field;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import labkit.nn.Act;
+import labkit.nn.BlockTree;
+import labkit.nn.ConvAct;
+import labkit.nn.Identity;
+import labkit.nn.Sequential;
+
+/**
+ * Folds each BatchNorm into the Conv2d/Linear before it, in place, as PyTorch's {@code fuse_modules} does for
+ * eval: in every {@link Sequential}, a conv/linear at child i followed by a BatchNorm at i+1 becomes one layer
+ * with {@code W' = W·γ/√(var+ε)}, {@code b' = (b − μ)·γ/√(var+ε) + β}; a ReLU at i+2 moves into a {@link ConvAct}
+ * at i (like {@code ConvReLU2d}), and the BN/ReLU slots become {@link Identity}. The fused model's eval output
+ * equals the original's; training statistics are gone (fuse a trained model, in eval use only).
+ */
+public final class BnFusion {
+    private BnFusion() {}
+
+    /** One fusion that was made: the dotted paths of the layer, its BN and (or null) its activation. */
+    public record Fused(String layer, String batchNorm, String activation) {}
+
+    /**
+     * Fuses every conv/linear → BN (→ ReLU) run in {@code model} (initialized) and returns what was fused (each
+     * Sequential in visiting order). A model with nothing to fuse is returned unchanged with an empty list.
+     */
+    public static List<Fused> fuse(Block model) {
+        if (!model.isInitialized()) {
+            throw new IllegalStateException("initialize the model (model.initialize(manager, FLOAT32, inputShape))"
+                    + " or load its weights before fusing BatchNorm");
+        }
+        List<Map.Entry<String, Sequential>> seqs = new ArrayList<>();
+        BlockTree.visit(model, (path, b) -> {
+            if (b instanceof Sequential s && !(b instanceof ConvAct)) {
+                seqs.add(Map.entry(path, s));
+            }
+        });
+        List<Fused> out = new ArrayList<>();
+        for (Map.Entry<String, Sequential> e : seqs) {
+            Sequential s = e.getValue();
+            List<String> names = BlockTree.childNames(s);
+            for (int i = 0; i + 1 < names.size(); i++) {
+                Block layer = s.getChildren().valueAt(i);
+                Block next = s.getChildren().valueAt(i + 1);
+                if (!(layer instanceof Conv2d || layer instanceof Linear) || !(next instanceof BatchNorm bn)) {
+                    continue;
+                }
+                Block folded = fold(layer, bn);
+                String prefix = e.getKey().isEmpty() ? "" : e.getKey() + ".";
+                Block after = i + 2 < names.size() ? s.getChildren().valueAt(i + 2) : null;
+                if (after instanceof Act act && act.kind() == Act.Kind.RELU) {
+                    s.replaceChild(names.get(i), new ConvAct(folded, act));
+                    s.replaceChild(names.get(i + 1), new Identity());
+                    s.replaceChild(names.get(i + 2), new Identity());
+                    out.add(new Fused(prefix + names.get(i), prefix + names.get(i + 1), prefix + names.get(i + 2)));
+                    i += 2;
+                } else {
+                    s.replaceChild(names.get(i), folded);
+                    s.replaceChild(names.get(i + 1), new Identity());
+                    out.add(new Fused(prefix + names.get(i), prefix + names.get(i + 1), null));
+                    i += 1;
+                }
+            }
+        }
+        return out;
+    }
+
+    /** A new Conv2d/Linear with bias whose weights are {@code layer}'s with {@code bn} folded in. */
+    static Block fold(Block layer, BatchNorm bn) {
+        Map<String, Parameter> p = BlockTree.parameters(layer);
+        Map<String, Parameter> q = BlockTree.parameters(bn);
+        NDArray w = p.get("weight").getArray();
+        NDManager m = w.getManager();
+        long out = w.getShape().get(0);
+        NDArray b = p.containsKey("bias") ? p.get("bias").getArray() : m.zeros(new Shape(out));
+        NDArray mean = q.get("running_mean").getArray();
+        NDArray var = q.get("running_var").getArray();
+        NDArray gamma = q.containsKey("weight") ? q.get("weight").getArray() : m.ones(new Shape(out));
+        NDArray beta = q.containsKey("bias") ? q.get("bias").getArray() : m.zeros(new Shape(out));
+        if (mean.getShape().get(0) != out) {
+            throw new IllegalArgumentException("BatchNorm has " + mean.getShape().get(0) + " channels but the layer "
+                    + "before it has " + out + " outputs");
+        }
+        NDArray rsqrt = var.add(epsilon(bn)).sqrt().pow(-1f);
+        long[] bshape = new long[w.getShape().dimension()];
+        java.util.Arrays.fill(bshape, 1);
+        bshape[0] = out;
+        NDArray fw = w.mul(gamma.mul(rsqrt).reshape(new Shape(bshape)));
+        NDArray fb = b.sub(mean).mul(rsqrt).mul(gamma).add(beta);
+        Block fused;
+        if (layer instanceof Conv2d c) {
+            fused = Conv2d.builder().setKernelShape(c.getKernelShape()).setFilters(c.getFilters())
+                    .optStride(c.getStride()).optPadding(c.getPadding()).optDilation(c.getDilation())
+                    .optGroups(c.getGroups()).optBias(true).build();
+        } else {
+            fused = Linear.builder().setUnits(out).optBias(true).build();
+        }
+        fused.initialize(m, DataType.FLOAT32, layer.getInputShapes());
+        setValues(fused, "weight", fw);
+        setValues(fused, "bias", fb);
+        return fused;
+    }
+
+    /** Overwrites a block's parameter values in place (shape must match). */
+    static void setValues(Block block, String name, NDArray values) {
+        NDArray arr = block.getParameters().get(name).getArray();
+        if (!arr.getShape().equals(values.getShape())) {
+            throw new IllegalArgumentException("parameter " + name + " has shape " + arr.getShape() + ", values "
+                    + values.getShape());
+        }
+        arr.set(values.toType(DataType.FLOAT32, false).toFloatArray());
+    }
+
+    /** DJL's BatchNorm keeps ε private; labkit reads it once here (DJL has no getter). */
+    static float epsilon(BatchNorm bn) {
+        try {
+            Field f = BatchNorm.class.getDeclaredField("epsilon");
+            f.setAccessible(true);
+            return f.getFloat(bn);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            throw new IllegalStateException("cannot read BatchNorm epsilon from DJL " + bn.getClass().getName()
+                    + " (DJL version change?)", e);
+        }
+    }
+}

@@ -1,0 +1,361 @@
+package labkit.quant;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
+import ai.djl.nn.convolutional.Conv2d;
+import ai.djl.nn.core.Linear;
+import ai.djl.training.ParameterStore;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import labkit.nn.Act;
+import labkit.nn.Add;
+import labkit.nn.BlockTree;
+import labkit.nn.ConvAct;
+import labkit.nn.QuantStub;
+import tech.tablesaw.api.DoubleColumn;
+import tech.tablesaw.api.IntColumn;
+import tech.tablesaw.api.StringColumn;
+import tech.tablesaw.api.Table;
+
+/**
+ * Post-training static quantization in PyTorch's eager-mode steps, simulated in DJL:
+ * <pre>
+ * Ptq ptq = Ptq.prepare(model, QConfig.fbgemm());   // fuse Conv+BN(+ReLU), insert observers
+ * ptq.calibrate(batches);                            // run float batches, observers record ranges
+ * Block q = ptq.convert();                           // int8-rounded weights, fake-quantized activations
+ * Table t = ptq.qparamsTable();                      // per-layer scales and zero points
+ * </pre>
+ * Observers go where PyTorch's {@code prepare} puts them for the quantizable MobileNetV2: after every
+ * {@link QuantStub}, fused {@link ConvAct}, unfused Conv2d/Linear, residual {@link Add} and lone activation; one
+ * weight observer per Conv2d/Linear. The model is changed in place (as {@code prepare(..., inplace=True)}).
+ * Biases stay float32 (PyTorch's int8 kernels quantize them to int32 internally with scale
+ * {@code input_scale × weight_scale}; the difference is below one int8 step), and pooling/dropout outputs are not
+ * re-quantized.
+ */
+public final class Ptq {
+    private final Block model;
+    private final QConfig qconfig;
+    private final List<BnFusion.Fused> fused;
+    private final Map<String, Observed> activations = new LinkedHashMap<>();
+    private final Map<String, Observer> weightObservers = new LinkedHashMap<>();
+    private final Map<String, QParams> weightQParams = new LinkedHashMap<>();
+    private final boolean qat;
+    private final Map<String, QatLayer> qatLayers = new LinkedHashMap<>();
+    private boolean converted;
+    private int batches;
+
+    Ptq(Block model, QConfig qconfig, boolean qat) {
+        this.model = model;
+        this.qconfig = qconfig;
+        this.qat = qat;
+        this.fused = BnFusion.fuse(model);
+        insertObservers();
+    }
+
+    /**
+     * Fuses {@code model} (initialized, with trained weights and BN statistics) and inserts observers from
+     * {@code qconfig}. The model needs a {@link QuantStub} at its input, as in PyTorch's eager mode (e.g.
+     * {@code MobileNetV2.builder().quantizable(true)}).
+     */
+    public static Ptq prepare(Block model, QConfig qconfig) {
+        checkPreparable(model);
+        return new Ptq(model, qconfig, false);
+    }
+
+    static void checkPreparable(Block model) {
+        if (BlockTree.find(model, QuantStub.class).isEmpty()) {
+            throw new IllegalArgumentException("the model has no QuantStub: put one at its input (as PyTorch's "
+                    + "eager mode needs), e.g. MobileNetV2.builder().quantizable(true)");
+        }
+        if (!BlockTree.find(model, Observed.class).isEmpty()) {
+            throw new IllegalArgumentException("the model already has observers (prepared twice?)");
+        }
+    }
+
+    private void insertObservers() {
+        List<String> actPaths = new ArrayList<>();
+        List<String> weightPaths = new ArrayList<>();
+        collect(model, "", actPaths, weightPaths);
+        for (String path : weightPaths) {
+            Observer o = qconfig.weight().get();
+            if (qat) {
+                QatLayer ql = new QatLayer(BlockTree.get(model, path), o);
+                BlockTree.replace(model, path, ql);
+                qatLayers.put(path, ql);
+            } else {
+                o.observe(BlockTree.parameters(BlockTree.get(model, path)).get("weight").getArray());
+            }
+            weightObservers.put(path, o);
+        }
+        for (String path : actPaths) {
+            Block b = BlockTree.get(model, path);
+            Observed w = new Observed(b, qconfig.activation().get());
+            if (qat) {
+                w.mode(Observed.Mode.OBSERVE_AND_FAKE_QUANT);
+            }
+            BlockTree.replace(model, path, w);
+            activations.put(path, w);
+        }
+    }
+
+    /** Finds observation points without descending into fused modules. */
+    private static void collect(Block b, String path, List<String> acts, List<String> weights) {
+        if (b instanceof ConvAct ca) {
+            acts.add(path);
+            weights.add(path + ".0");
+            return;
+        }
+        if (b instanceof Conv2d || b instanceof Linear) {
+            acts.add(path);
+            weights.add(path);
+            return;
+        }
+        if (b instanceof QuantStub || b instanceof Add || (b instanceof Act a && a.kind() != Act.Kind.IDENTITY)) {
+            acts.add(path);
+            return;
+        }
+        for (String name : BlockTree.childNames(b)) {
+            collect(BlockTree.get(b, name), path.isEmpty() ? name : path + "." + name, acts, weights);
+        }
+    }
+
+    /** Runs one float batch through the model in eval mode so the observers see it. */
+    public Ptq calibrate(NDArray batch) {
+        if (qat) {
+            throw new IllegalStateException("a QAT model learns its ranges in training: train qat.model(), no calibrate");
+        }
+        requireNotConverted("calibrate");
+        try (NDManager sub = batch.getManager().newSubManager()) {
+            NDArray x = batch.toType(DataType.FLOAT32, true);
+            x.attach(sub);
+            model.forward(new ParameterStore(sub, false), new NDList(x), false);
+        }
+        batches++;
+        return this;
+    }
+
+    /** Runs every batch (e.g. a few hundred calibration images in batches). */
+    public Ptq calibrate(Iterable<NDArray> data) {
+        for (NDArray b : data) {
+            calibrate(b);
+        }
+        return this;
+    }
+
+    /**
+     * Calibrates on at most {@code maxBatches} batches of a DJL dataset iterable
+     * ({@code dataset.getData(manager)}), using each batch's first data array; every batch is closed after use.
+     */
+    public Ptq calibrate(Iterable<ai.djl.training.dataset.Batch> batches, int maxBatches) {
+        if (maxBatches < 1) {
+            throw new IllegalArgumentException("maxBatches must be >= 1, got " + maxBatches);
+        }
+        int n = 0;
+        for (ai.djl.training.dataset.Batch b : batches) {
+            try (b) {
+                calibrate(b.getData().head());
+            }
+            if (++n >= maxBatches) {
+                break;
+            }
+        }
+        if (n == 0) {
+            throw new IllegalArgumentException("the calibration data gave no batches");
+        }
+        return this;
+    }
+
+    /**
+     * Freezes activation qparams, replaces every conv/linear weight by its quantize→dequantize values (int8 grid)
+     * and returns the model, which now computes what PyTorch's int8 model would (up to bias/pool rounding).
+     */
+    public Block convert() {
+        requireNotConverted("convert");
+        for (Map.Entry<String, Observed> e : activations.entrySet()) {
+            if (!e.getValue().observer().hasObserved()) {
+                throw new IllegalStateException("observer at '" + e.getKey() + "' has seen no data: call "
+                        + "calibrate(batches) before convert()");
+            }
+        }
+        activations.values().forEach(Observed::freeze);
+        if (qat) {
+            qatLayers.forEach((path, ql) -> weightQParams.put(path, ql.freeze()));
+            converted = true;
+            return model;
+        }
+        for (Map.Entry<String, Observer> e : weightObservers.entrySet()) {
+            QParams qp = e.getValue().calculateQParams();
+            Parameter w = BlockTree.parameters(BlockTree.get(model, e.getKey())).get("weight");
+            NDArray arr = w.getArray();
+            try (NDArray fq = Quantizer.fakeQuantize(arr.stopGradient(), qp, false)) {
+                arr.set(fq.toFloatArray());
+            }
+            weightQParams.put(e.getKey(), qp);
+        }
+        converted = true;
+        return model;
+    }
+
+    /**
+     * Puts a saved quantized model into this freshly prepared twin (see {@link QuantizedModelFile#load}):
+     * weights are already set by the caller; activation qparams are frozen to the saved ones.
+     */
+    void restore(Map<String, QParams> weights, Map<String, QParams> acts) {
+        requireNotConverted("load a quantized model");
+        for (Map.Entry<String, QParams> e : acts.entrySet()) {
+            Observed o = activations.get(e.getKey());
+            if (o == null) {
+                throw new IllegalArgumentException("saved activation qparams for '" + e.getKey() + "' but this model "
+                        + "has no observer there (different architecture or qconfig?)");
+            }
+            o.freeze(e.getValue());
+        }
+        if (acts.size() != activations.size()) {
+            throw new IllegalArgumentException("saved model has " + acts.size() + " activation qparams, this model "
+                    + activations.size() + " observers (different architecture?)");
+        }
+        weightQParams.putAll(weights);
+        converted = true;
+    }
+
+    private void requireNotConverted(String what) {
+        if (converted) {
+            throw new IllegalStateException("cannot " + what + " after convert(): prepare a fresh float model");
+        }
+    }
+
+    /** The model being quantized (prepared, later converted). */
+    public Block model() {
+        return model;
+    }
+
+    public QConfig qconfig() {
+        return qconfig;
+    }
+
+    /** What BN fusion folded during {@link #prepare}. */
+    public List<BnFusion.Fused> fused() {
+        return Collections.unmodifiableList(fused);
+    }
+
+    /** Activation observers/fake-quants by the path of the layer whose output they watch. */
+    public Map<String, Observed> activationObservers() {
+        return Collections.unmodifiableMap(activations);
+    }
+
+    /** Weight observers by the path of their conv/linear. */
+    public Map<String, Observer> weightObservers() {
+        return Collections.unmodifiableMap(weightObservers);
+    }
+
+    /** Weight qparams by layer path (after {@link #convert()}). */
+    public Map<String, QParams> weightQParams() {
+        return Collections.unmodifiableMap(weightQParams);
+    }
+
+    /** Activation qparams by layer path (after {@link #convert()}). */
+    public Map<String, QParams> activationQParams() {
+        Map<String, QParams> out = new LinkedHashMap<>();
+        activations.forEach((k, v) -> out.put(k, v.qparams() != null ? v.qparams() : v.observer().calculateQParams()));
+        return out;
+    }
+
+    /** Number of calibration batches seen. */
+    public int calibrationBatches() {
+        return batches;
+    }
+
+    /**
+     * One row per observer: layer, kind (weight/activation), observer, qscheme, dtype, quant range, channels,
+     * observed min/max, min/max scale and min/max zero point. Works before convert (from current statistics).
+     */
+    public Table qparamsTable() {
+        StringColumn layer = StringColumn.create("layer");
+        StringColumn kind = StringColumn.create("kind");
+        StringColumn obs = StringColumn.create("observer");
+        StringColumn scheme = StringColumn.create("qscheme");
+        StringColumn dtype = StringColumn.create("dtype");
+        IntColumn qmin = IntColumn.create("quant_min");
+        IntColumn qmax = IntColumn.create("quant_max");
+        IntColumn channels = IntColumn.create("channels");
+        DoubleColumn minVal = DoubleColumn.create("min_val");
+        DoubleColumn maxVal = DoubleColumn.create("max_val");
+        DoubleColumn minScale = DoubleColumn.create("min_scale");
+        DoubleColumn maxScale = DoubleColumn.create("max_scale");
+        IntColumn minZp = IntColumn.create("min_zero_point");
+        IntColumn maxZp = IntColumn.create("max_zero_point");
+        Map<String, Observer> rows = new LinkedHashMap<>();
+        List<String> order = new ArrayList<>();
+        activations.forEach((k, v) -> {
+            order.add("a:" + k);
+            rows.put("a:" + k, v.observer());
+        });
+        weightObservers.forEach((k, v) -> {
+            order.add("w:" + k);
+            rows.put("w:" + k, v);
+        });
+        for (String key : order) {
+            Observer o = rows.get(key);
+            if (!o.hasObserved()) {
+                continue;
+            }
+            String path = key.substring(2);
+            QParams qp = key.startsWith("w:") && weightQParams.containsKey(path) ? weightQParams.get(path)
+                    : key.startsWith("a:") && activations.get(path).qparams() != null ? activations.get(path).qparams()
+                    : o.calculateQParams();
+            float[] s = qp.scale();
+            int[] z = qp.zeroPoint();
+            float[] lo = o.minVal();
+            float[] hi = o.maxVal();
+            layer.append(path.isEmpty() ? "(model)" : path);
+            kind.append(key.startsWith("w:") ? "weight" : "activation");
+            obs.append(o.getClass().getSimpleName());
+            scheme.append(qp.qscheme().name().toLowerCase(java.util.Locale.ROOT));
+            dtype.append(qp.dtype().name().toLowerCase(java.util.Locale.ROOT));
+            qmin.append(qp.quantMin());
+            qmax.append(qp.quantMax());
+            channels.append(s.length);
+            minVal.append(min(lo));
+            maxVal.append(max(hi));
+            double sMin = Double.POSITIVE_INFINITY;
+            double sMax = Double.NEGATIVE_INFINITY;
+            int zMin = Integer.MAX_VALUE;
+            int zMax = Integer.MIN_VALUE;
+            for (int i = 0; i < s.length; i++) {
+                sMin = Math.min(sMin, s[i]);
+                sMax = Math.max(sMax, s[i]);
+                zMin = Math.min(zMin, z[i]);
+                zMax = Math.max(zMax, z[i]);
+            }
+            minScale.append(sMin);
+            maxScale.append(sMax);
+            minZp.append(zMin);
+            maxZp.append(zMax);
+        }
+        return Table.create("qparams (" + qconfig.name() + ")", layer, kind, obs, scheme, dtype, qmin, qmax,
+                channels, minVal, maxVal, minScale, maxScale, minZp, maxZp);
+    }
+
+    private static double min(float[] v) {
+        double m = Double.POSITIVE_INFINITY;
+        for (float f : v) {
+            m = Math.min(m, f);
+        }
+        return m;
+    }
+
+    private static double max(float[] v) {
+        double m = Double.NEGATIVE_INFINITY;
+        for (float f : v) {
+            m = Math.max(m, f);
+        }
+        return m;
+    }
+}

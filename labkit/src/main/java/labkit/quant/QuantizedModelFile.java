@@ -1,0 +1,186 @@
+package labkit.quant;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import labkit.nn.BlockTree;
+
+/**
+ * A converted PTQ model on disk: each quantized conv/linear weight as int8 values plus its scale(s) and zero
+ * point(s), every other parameter (biases) as float32, and each activation's qparams — about a quarter of the
+ * float32 file, like {@code torch.save(quantized_model.state_dict())}. {@link #load} puts it back into a model of
+ * the same architecture prepared with the same {@link QConfig}, which then computes the same outputs.
+ *
+ * <p>Format (big-endian, {@link DataOutputStream}): "LKQ1", qconfig name, parameter count, then per parameter its
+ * PyTorch-style key, kind (0 float32 / 1 int8), shape, qparams (int8 only) and values; then activation count and
+ * per activation its path and qparams.
+ */
+public final class QuantizedModelFile {
+    private static final String MAGIC = "LKQ1";
+
+    private QuantizedModelFile() {}
+
+    /** Writes the converted model of {@code ptq} to {@code file}; returns the file size in bytes. */
+    public static long save(Ptq ptq, Path file) {
+        if (ptq.weightQParams().isEmpty()) {
+            throw new IllegalStateException("convert() the model before saving it as a quantized model");
+        }
+        Map<String, QParams> weightsByKey = new LinkedHashMap<>();
+        ptq.weightQParams().forEach((path, qp) -> weightsByKey.put(path + ".weight", qp));
+        try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(file)))) {
+            out.writeUTF(MAGIC);
+            out.writeUTF(ptq.qconfig().name());
+            Map<String, Parameter> params = BlockTree.parameters(ptq.model());
+            out.writeInt(params.size());
+            for (Map.Entry<String, Parameter> e : params.entrySet()) {
+                NDArray a = e.getValue().getArray();
+                out.writeUTF(e.getKey());
+                QParams qp = weightsByKey.get(e.getKey());
+                out.writeByte(qp == null ? 0 : 1);
+                long[] shape = a.getShape().getShape();
+                out.writeInt(shape.length);
+                for (long d : shape) {
+                    out.writeLong(d);
+                }
+                if (qp == null) {
+                    for (float f : a.toFloatArray()) {
+                        out.writeFloat(f);
+                    }
+                } else {
+                    writeQParams(out, qp);
+                    try (NDArray q = Quantizer.quantize(a, qp)) {
+                        for (int v : q.toIntArray()) {
+                            out.writeByte(v); // quint8 0..255 and qint8 -128..127 both fit one byte
+                        }
+                    }
+                }
+            }
+            Map<String, QParams> acts = ptq.activationQParams();
+            out.writeInt(acts.size());
+            for (Map.Entry<String, QParams> e : acts.entrySet()) {
+                out.writeUTF(e.getKey());
+                writeQParams(out, e.getValue());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write quantized model " + file, e);
+        }
+        try {
+            return Files.size(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Loads a saved quantized model into {@code prepared}: {@code Ptq.prepare(sameArchitecture, sameQConfig)} of
+     * an initialized float model (no calibration needed). Returns the runnable converted model.
+     */
+    public static Block load(Ptq prepared, Path file) {
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException("no quantized model file at " + file);
+        }
+        Map<String, Parameter> params = BlockTree.parameters(prepared.model());
+        Map<String, QParams> weights = new LinkedHashMap<>();
+        Map<String, QParams> acts = new LinkedHashMap<>();
+        try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file)))) {
+            String magic = in.readUTF();
+            if (!MAGIC.equals(magic)) {
+                throw new IllegalArgumentException(file + " is not a labkit quantized model (magic " + magic + ")");
+            }
+            String qconfig = in.readUTF();
+            if (!qconfig.equals(prepared.qconfig().name())) {
+                throw new IllegalArgumentException(file + " was saved with qconfig '" + qconfig
+                        + "' but the model was prepared with '" + prepared.qconfig().name() + "'");
+            }
+            int n = in.readInt();
+            if (n != params.size()) {
+                throw new IllegalArgumentException(file + " holds " + n + " parameters, the model has "
+                        + params.size() + " (different architecture?)");
+            }
+            for (int i = 0; i < n; i++) {
+                String key = in.readUTF();
+                int kind = in.readByte();
+                long[] shape = new long[in.readInt()];
+                for (int d = 0; d < shape.length; d++) {
+                    shape[d] = in.readLong();
+                }
+                Parameter p = params.get(key);
+                if (p == null || !p.getArray().getShape().equals(new Shape(shape))) {
+                    throw new IllegalArgumentException(file + ": parameter " + key + new Shape(shape)
+                            + " does not match the model (" + (p == null ? "missing" : p.getArray().getShape()) + ")");
+                }
+                int size = (int) new Shape(shape).size();
+                NDArray target = p.getArray();
+                if (kind == 0) {
+                    float[] v = new float[size];
+                    for (int j = 0; j < size; j++) {
+                        v[j] = in.readFloat();
+                    }
+                    target.set(v);
+                } else {
+                    QParams qp = readQParams(in);
+                    float[] q = new float[size];
+                    for (int j = 0; j < size; j++) {
+                        byte b = in.readByte();
+                        q[j] = qp.dtype() == QuantDType.QUINT8 ? (b & 0xFF) : b;
+                    }
+                    try (NDArray qa = target.getManager().create(q, new Shape(shape));
+                         NDArray dq = Quantizer.dequantize(qa, qp)) {
+                        target.set(dq.toFloatArray());
+                    }
+                    weights.put(key.substring(0, key.length() - ".weight".length()), qp);
+                }
+            }
+            int na = in.readInt();
+            for (int i = 0; i < na; i++) {
+                acts.put(in.readUTF(), readQParams(in));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read quantized model " + file, e);
+        }
+        prepared.restore(weights, acts);
+        return prepared.model();
+    }
+
+    private static void writeQParams(DataOutputStream out, QParams qp) throws IOException {
+        out.writeByte(qp.qscheme().ordinal());
+        out.writeByte(qp.dtype().ordinal());
+        out.writeInt(qp.axis());
+        out.writeInt(qp.quantMin());
+        out.writeInt(qp.quantMax());
+        float[] s = qp.scale();
+        int[] z = qp.zeroPoint();
+        out.writeInt(s.length);
+        for (int i = 0; i < s.length; i++) {
+            out.writeFloat(s[i]);
+            out.writeInt(z[i]);
+        }
+    }
+
+    private static QParams readQParams(DataInputStream in) throws IOException {
+        QScheme scheme = QScheme.values()[in.readByte()];
+        QuantDType dtype = QuantDType.values()[in.readByte()];
+        int axis = in.readInt();
+        int qmin = in.readInt();
+        int qmax = in.readInt();
+        int n = in.readInt();
+        float[] s = new float[n];
+        int[] z = new int[n];
+        for (int i = 0; i < n; i++) {
+            s[i] = in.readFloat();
+            z[i] = in.readInt();
+        }
+        return new QParams(s, z, axis, scheme, dtype, qmin, qmax);
+    }
+}

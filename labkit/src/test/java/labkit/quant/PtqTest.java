@@ -1,0 +1,133 @@
+package labkit.quant;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import java.util.List;
+import labkit.nn.BlockTree;
+import labkit.nn.ConvBnAct;
+import labkit.nn.Sequential;
+import org.junit.jupiter.api.Test;
+import tech.tablesaw.api.Table;
+
+class PtqTest {
+
+    static float relError(NDArray ref, NDArray got) {
+        return got.sub(ref).abs().max().getFloat() / ref.abs().max().getFloat();
+    }
+
+    @Test
+    void convStackFbgemm() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            Block model = TestModels.convStack(m, 3);
+            List<NDArray> batches = List.of(m.randomNormal(new Shape(2, 3, 16, 16)),
+                    m.randomNormal(new Shape(2, 3, 16, 16)).mul(1.5f), m.randomUniform(-1, 1, new Shape(2, 3, 16, 16)));
+            NDArray x = batches.get(0);
+            NDArray ref = TestModels.eval(model, m, x);
+
+            Ptq ptq = Ptq.prepare(model, QConfig.fbgemm());
+            assertEquals(3, ptq.fused().size());
+            assertEquals(List.of("quant", "1.0", "2.0", "3.0"), List.copyOf(ptq.activationObservers().keySet()));
+            assertEquals(List.of("1.0.0", "2.0.0", "3.0"), List.copyOf(ptq.weightObservers().keySet()));
+            assertTrue(BlockTree.parameters(model).containsKey("1.0.0.weight"), "wrappers add no name level");
+            ptq.calibrate(batches);
+            assertEquals(3, ptq.calibrationBatches());
+
+            // the input observer saw exactly the calibration batches
+            HistogramObserver alone = HistogramObserver.builder().reduceRange(true).build();
+            batches.forEach(alone::observe);
+            assertEquals(alone.calculateQParams(), ptq.activationObservers().get("quant").observer().calculateQParams());
+
+            Block q = ptq.convert();
+            NDArray out = TestModels.eval(q, m, x);
+            float err = relError(ref, out);
+            // sanity bound for an untrained net (the exact check against torch is PtqTorchTest)
+            assertTrue(err > 0 && err < 0.1, "relative error " + err);
+
+            // weights sit on the int8 grid of their per-channel scales
+            QParams wq = ptq.weightQParams().get("1.0.0");
+            assertEquals(QScheme.PER_CHANNEL_SYMMETRIC, wq.qscheme());
+            NDArray w = BlockTree.parameters(q).get("1.0.0.weight").getArray();
+            NDArray steps = w.div(m.create(wq.scale()).reshape(8, 1, 1, 1));
+            assertTrue(steps.sub(steps.round()).abs().max().getFloat() < 1e-3);
+
+            Table t = ptq.qparamsTable();
+            assertEquals(7, t.rowCount());
+            assertEquals("activation", t.stringColumn("kind").get(0));
+            assertEquals("weight", t.stringColumn("kind").get(6));
+            assertEquals(127, t.intColumn("quant_max").get(0), "fbgemm activations use reduce_range 0..127");
+            assertEquals(8, t.intColumn("channels").get(4));
+            assertThrows(IllegalStateException.class, () -> ptq.calibrate(x));
+        }
+    }
+
+    @Test
+    void customMinMaxConfig() {
+        QConfig minMax = new QConfig("minmax", () -> MinMaxObserver.builder().build(),
+                () -> PerChannelMinMaxObserver.builder().dtype(QuantDType.QINT8)
+                        .qscheme(QScheme.PER_CHANNEL_SYMMETRIC).build());
+        try (NDManager m = NDManager.newBaseManager()) {
+            Block model = TestModels.convStack(m, 4);
+            NDArray x = m.randomNormal(new Shape(2, 3, 16, 16));
+            NDArray ref = TestModels.eval(model, m, x);
+            Ptq ptq = Ptq.prepare(model, minMax);
+            ptq.calibrate(x);
+            assertEquals(x.min().getFloat(), ptq.activationObservers().get("quant").observer().minVal()[0]);
+            assertEquals(x.max().getFloat(), ptq.activationObservers().get("quant").observer().maxVal()[0]);
+            float err = relError(ref, TestModels.eval(ptq.convert(), m, x));
+            // min/max never clips the calibration batch itself: only rounding error remains. (A random untrained
+            // 50-layer MobileNetV2 amplifies it to 10-30%; the comparisons with torch are the Ptq*TorchTests.)
+            assertTrue(err < 0.05, "relative error " + err);
+        }
+    }
+
+    @Test
+    void calibrationLoopKeepsMemoryFlat() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            Ptq ptq = Ptq.prepare(TestModels.convStack(m, 6), QConfig.fbgemm());
+            NDArray x = m.randomNormal(new Shape(2, 3, 16, 16));
+            ptq.calibrate(x);
+            int after1 = ((ai.djl.ndarray.BaseNDManager) m).getManagedArrays().size();
+            for (int i = 0; i < 10; i++) {
+                ptq.calibrate(x);
+            }
+            assertEquals(after1, ((ai.djl.ndarray.BaseNDManager) m).getManagedArrays().size(),
+                    "calibrate() runs each batch in a sub-manager");
+        }
+    }
+
+    @Test
+    void calibratesFromADjlDataset() throws Exception {
+        try (NDManager m = NDManager.newBaseManager()) {
+            Ptq ptq = Ptq.prepare(TestModels.convStack(m, 12), QConfig.qnnpack());
+            ai.djl.training.dataset.ArrayDataset data = new ai.djl.training.dataset.ArrayDataset.Builder()
+                    .setData(m.randomNormal(new Shape(8, 3, 16, 16))).optLabels(m.zeros(new Shape(8)))
+                    .setSampling(2, false).build();
+            ptq.calibrate(data.getData(m), 3);
+            assertEquals(3, ptq.calibrationBatches());
+            ptq.convert();
+            assertEquals(7, ptq.qparamsTable().rowCount());
+        }
+    }
+
+    @Test
+    void clearErrors() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            Sequential noStub = new Sequential().add(ConvBnAct.builder(4).build());
+            noStub.initialize(m, ai.djl.ndarray.types.DataType.FLOAT32, new Shape(1, 3, 8, 8));
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> Ptq.prepare(noStub, QConfig.fbgemm()));
+            assertTrue(e.getMessage().contains("QuantStub"), e.getMessage());
+            Ptq ptq = Ptq.prepare(TestModels.convStack(m, 5), QConfig.qnnpack());
+            IllegalStateException s = assertThrows(IllegalStateException.class, ptq::convert);
+            assertTrue(s.getMessage().contains("calibrate"), s.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> QConfig.of("tensorrt"));
+        }
+    }
+}
