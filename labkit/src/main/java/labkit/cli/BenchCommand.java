@@ -101,7 +101,7 @@ public final class BenchCommand implements Runnable {
             description = "Latency table per model: DJL eager fp32 vs ONNX Runtime (batch 1), interleaved rounds.")
     static final class Engines implements Runnable {
         @Option(names = "--model", split = ",", description = "models, comma-separated (default ${DEFAULT-VALUE})")
-        List<String> models = List.of("resnet18");
+        List<String> models = List.of("mobilenet_v2", "depth");
 
         @Option(names = "--threads", split = ",", description = "thread counts (default ${DEFAULT-VALUE})")
         int[] threads = {1, 2};

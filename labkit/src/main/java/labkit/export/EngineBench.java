@@ -74,7 +74,7 @@ public final class EngineBench {
         DoubleColumn p90 = DoubleColumn.create("p90 ms");
         DoubleColumn speedup = DoubleColumn.create("speed-up");
         DoubleColumn size = DoubleColumn.create("file MB");
-        StringColumn note = StringColumn.create("output vs DJL fp32");
+        StringColumn note = StringColumn.create("output check");
         double base = Double.NaN;
         for (int v = 0; v < n; v++) {
             double[] s = t[v].clone();
