@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.translate.Transform;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import labkit.Labkit;
@@ -21,7 +22,8 @@ import tech.tablesaw.api.Table;
 
 /** {@code labkit bench ...}: throughput tables measured on this machine (speed lives here, not in tests). */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks that print a table.",
-        subcommands = {BenchCommand.Augment.class, DepthBench.class, BenchCommand.Prune.class})
+        subcommands = {BenchCommand.Augment.class, DepthBench.class, BenchCommand.Prune.class,
+                BenchCommand.Engines.class})
 public final class BenchCommand implements Runnable {
     @Override
     public void run() {
@@ -120,6 +122,34 @@ public final class BenchCommand implements Runnable {
                 }
             }
             return n / ((System.nanoTime() - start) / 1e9);
+        }
+    }
+
+    /** Inference latency per engine (DJL, ONNX Runtime) and model form, interleaved, at 1 and 2 threads. */
+    @Command(name = "engines", mixinStandardHelpOptions = true,
+            description = "Latency table per model: DJL eager fp32 vs ONNX Runtime (batch 1), interleaved rounds.")
+    static final class Engines implements Runnable {
+        @Option(names = "--model", split = ",", description = "models, comma-separated (default ${DEFAULT-VALUE})")
+        List<String> models = List.of("mobilenet_v2", "depth");
+
+        @Option(names = "--threads", split = ",", description = "thread counts (default ${DEFAULT-VALUE})")
+        int[] threads = {1, 2};
+
+        @Option(names = "--rounds", description = "interleaved rounds (default ${DEFAULT-VALUE})")
+        int rounds = 15;
+
+        @Option(names = "--reps", description = "calls per variant per round (default ${DEFAULT-VALUE})")
+        int reps = 10;
+
+        @Option(names = "--dir", description = "where the ONNX files go (default ${DEFAULT-VALUE})")
+        java.nio.file.Path dir = java.nio.file.Path.of("labkit-output", "engines");
+
+        @Override
+        public void run() {
+            System.out.println(Labkit.init());
+            for (String m : models) {
+                System.out.println(EnginesBench.run(EnginesBench.find(m), threads, rounds, reps, dir).printAll());
+            }
         }
     }
 }

@@ -1,0 +1,146 @@
+package labkit.export;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import tech.tablesaw.api.DoubleColumn;
+import tech.tablesaw.api.IntColumn;
+import tech.tablesaw.api.StringColumn;
+import tech.tablesaw.api.Table;
+
+/**
+ * An interleaved latency table for inference engines: every round runs each variant (engine × model form ×
+ * threads) {@code reps} times in turn, so load from other processes falls on all variants alike; after warm-up,
+ * it reports per variant the median, the 10th/90th percentiles of single calls, and the speed-up over the first
+ * variant. Variants are plain closures; {@code before} runs ahead of each variant's turn (e.g. to set DJL's
+ * thread count).
+ *
+ * <pre>{@code
+ * Table t = EngineBench.builder().rounds(15).reps(10)
+ *         .add("ORT fp32", 1, () -> ort.runDiscard(input))
+ *         .add("ORT int8", 1, () -> int8.runDiscard(input))
+ *         .run("MobileNetV2, batch 1, 224²");
+ * }</pre>
+ */
+public final class EngineBench {
+    /** One variant: a name, its thread count, what to do before its turn, the call to time and extra columns. */
+    public record Variant(String name, int threads, Runnable before, Runnable call, double fileMb, String note) {}
+
+    private final List<Variant> variants;
+    private final int warmup;
+    private final int rounds;
+    private final int reps;
+
+    private EngineBench(Builder b) {
+        this.variants = List.copyOf(b.variants);
+        this.warmup = b.warmup;
+        this.rounds = b.rounds;
+        this.reps = b.reps;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Runs the interleaved measurement; the table's name is {@code title} plus the protocol. */
+    public Table run(String title) {
+        if (variants.isEmpty()) {
+            throw new IllegalStateException("EngineBench: add at least one variant");
+        }
+        int n = variants.size();
+        double[][] t = new double[n][rounds * reps];
+        for (int v = 0; v < n; v++) {
+            Variant x = variants.get(v);
+            x.before().run();
+            for (int i = 0; i < warmup; i++) {
+                x.call().run();
+            }
+        }
+        for (int r = 0; r < rounds; r++) {
+            for (int v = 0; v < n; v++) {
+                Variant x = variants.get(v);
+                x.before().run();
+                for (int k = 0; k < reps; k++) {
+                    long t0 = System.nanoTime();
+                    x.call().run();
+                    t[v][r * reps + k] = (System.nanoTime() - t0) / 1e6;
+                }
+            }
+        }
+        StringColumn name = StringColumn.create("variant");
+        IntColumn threads = IntColumn.create("threads");
+        DoubleColumn median = DoubleColumn.create("median ms");
+        DoubleColumn p10 = DoubleColumn.create("p10 ms");
+        DoubleColumn p90 = DoubleColumn.create("p90 ms");
+        DoubleColumn speedup = DoubleColumn.create("speed-up");
+        DoubleColumn size = DoubleColumn.create("file MB");
+        StringColumn note = StringColumn.create("output check");
+        double base = Double.NaN;
+        for (int v = 0; v < n; v++) {
+            double[] s = t[v].clone();
+            Arrays.sort(s);
+            double m = quantile(s, 0.5);
+            if (v == 0) {
+                base = m;
+            }
+            Variant x = variants.get(v);
+            name.append(x.name());
+            threads.append(x.threads());
+            median.append(round(m));
+            p10.append(round(quantile(s, 0.1)));
+            p90.append(round(quantile(s, 0.9)));
+            speedup.append(Math.round(base / m * 100) / 100.0);
+            size.append(Double.isNaN(x.fileMb()) ? Double.NaN : Math.round(x.fileMb() * 100) / 100.0);
+            note.append(x.note() == null ? "" : x.note());
+        }
+        return Table.create(title + " — " + rounds + " interleaved rounds × " + reps + " calls after " + warmup
+                + " warm-up calls", name, threads, median, p10, p90, speedup, size, note);
+    }
+
+    private static double quantile(double[] sorted, double q) {
+        return sorted[(int) Math.min(sorted.length - 1, Math.round(q * (sorted.length - 1)))];
+    }
+
+    private static double round(double v) {
+        return Math.round(v * 100) / 100.0;
+    }
+
+    /** Builder: warm-up calls per variant (default 10), rounds (15), calls per round (10), variants. */
+    public static final class Builder {
+        private final List<Variant> variants = new ArrayList<>();
+        private int warmup = 10;
+        private int rounds = 15;
+        private int reps = 10;
+
+        public Builder warmup(int n) { this.warmup = check(n, 0, "warmup"); return this; }
+        public Builder rounds(int n) { this.rounds = check(n, 1, "rounds"); return this; }
+        public Builder reps(int n) { this.reps = check(n, 1, "reps"); return this; }
+
+        private static int check(int n, int min, String what) {
+            if (n < min) {
+                throw new IllegalArgumentException(what + " must be >= " + min + ", got " + n);
+            }
+            return n;
+        }
+
+        /** Adds a variant timed by {@code call}. */
+        public Builder add(String name, int threads, Runnable call) {
+            return add(new Variant(name, threads, () -> { }, call, Double.NaN, ""));
+        }
+
+        /** Adds a fully described variant. */
+        public Builder add(Variant v) {
+            variants.add(v);
+            return this;
+        }
+
+        public EngineBench build() {
+            return new EngineBench(this);
+        }
+
+        /** Builds and runs. */
+        public Table run(String title) {
+            return build().run(title);
+        }
+    }
+}
