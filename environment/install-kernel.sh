@@ -25,8 +25,11 @@ SHIM_CLASS="org.rapaio.jupyter.kernel.channels.LoopThread"
 # (rapaio's JShell uses a DirectExecutionControl), so every -D for DJL belongs here.
 # Heap stays small: PyTorch tensors live off-heap, in native memory. Log lines reach cells as stderr, which
 # fails a notebook: DJL logs at WARN, and its CUDA probe's harmless "Failed to detect GPU count" is silenced.
+# No -Dai.djl.offline here: Labkit.init() turns DJL's flag on as a default, which keeps DJL's model zoo off but
+# still lets a student fetch verified pretrained weights (pretrained = true); set LABKIT_OFFLINE=1 (CI does) or
+# pass -Dlabkit.offline=true in LABKIT_KERNEL_JAVA_OPTS to forbid every download.
 DEFAULT_JAVA_OPTS="-Xmx1g -XX:+UseSerialGC -Djava.awt.headless=true -Dfile.encoding=UTF-8 \
--Dai.djl.offline=true -Dai.djl.pytorch.num_interop_threads=1 \
+-Dai.djl.pytorch.num_interop_threads=1 \
 -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -Dorg.slf4j.simpleLogger.log.ai.djl.util.cuda.CudaUtils=error"
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"

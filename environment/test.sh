@@ -13,6 +13,7 @@ bash environment/install-kernel.sh
 echo "== mvn verify"
 mvn -B --no-transfer-progress -Dstyle.color=never verify
 
-echo "== executing notebooks (quick)"
+echo "== executing notebooks (quick, offline: LABKIT_OFFLINE=1 forbids every download)"
+export LABKIT_OFFLINE=1
 PY="$(bash environment/runner-python.sh)"
 "$PY" environment/run_notebooks.py notebooks --out build/notebooks-test --quick

@@ -4,6 +4,8 @@ import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.dataset.Batch;
 import ai.djl.training.loss.L2Loss;
@@ -11,12 +13,14 @@ import ai.djl.translate.TranslateException;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.OptionalInt;
 import java.util.function.Predicate;
 import labkit.Labkit;
@@ -36,6 +40,7 @@ import labkit.train.TrainingCurves;
 import labkit.weights.Downloads;
 import labkit.weights.LoadReport;
 import labkit.weights.PretrainedWeights;
+import labkit.weights.StateDict;
 import tech.tablesaw.api.DoubleColumn;
 import tech.tablesaw.api.IntColumn;
 import tech.tablesaw.api.StringColumn;
@@ -273,6 +278,9 @@ public final class DepthProject {
         private long seed = 0;
         private Path checkpointRoot;
         private boolean progress = true;
+        private Downloads backboneDownloads;
+        private Path backboneFile;
+        private LoadReport backboneReport;
 
         Study(Path root) {
             this.root = root;
@@ -311,6 +319,58 @@ public final class DepthProject {
         /** Keep per-epoch checkpoints under {@code root/<run>/}, so an interrupted study resumes. */
         public Study checkpointRoot(Path p) { this.checkpointRoot = p; return this; }
         public Study progress(boolean p) { this.progress = p; return this; }
+
+        /**
+         * Start every run from torchvision's ImageNet EfficientNet-B0 weights in the backbone (the course's
+         * "pretrained backbone"), fetched through {@code downloads} (verified; PyTorch's cache is reused) — or from
+         * random weights when {@code pretrained} is false (the default, fully offline).
+         */
+        public Study pretrainedBackbone(boolean pretrained, Downloads downloads) {
+            this.backboneDownloads = pretrained ? Objects.requireNonNull(downloads, "downloads") : null;
+            this.backboneFile = null;
+            return this;
+        }
+
+        /** As {@link #pretrainedBackbone(boolean, Downloads)} with the standard downloads (~/.cache/labkit). */
+        public Study pretrainedBackbone(boolean pretrained) {
+            return pretrainedBackbone(pretrained, pretrained ? Downloads.standard() : null);
+        }
+
+        /**
+         * Start every run's backbone from a local EfficientNet-B0 state dict ({@code torch.save(model.state_dict())}
+         * of torchvision's {@code efficientnet_b0}, any file name); its {@code features.0}–{@code features.7} keys must
+         * fit exactly, as {@link #loadPretrainedBackbone} checks.
+         */
+        public Study backboneWeights(Path stateDict) {
+            this.backboneFile = Objects.requireNonNull(stateDict, "stateDict");
+            this.backboneDownloads = null;
+            return this;
+        }
+
+        /** What the last run's backbone loading reported (null when the backbone started from random weights). */
+        public LoadReport backboneReport() {
+            return backboneReport;
+        }
+
+        private void loadBackbone(DepthNet net, NDManager manager) {
+            if (backboneDownloads == null && backboneFile == null) {
+                return;
+            }
+            net.initialize(manager, DataType.FLOAT32, new Shape(1, 3, imageSize, imageSize));
+            try {
+                if (backboneFile != null) {
+                    if (!Files.isRegularFile(backboneFile)) {
+                        throw new IllegalArgumentException("backboneWeights: no file " + backboneFile.toAbsolutePath());
+                    }
+                    backboneReport = PretrainedWeights.EFFICIENTNET_B0.mapper("features.", BACKBONE_SKIP)
+                            .apply(net.features(), StateDict.read(backboneFile), backboneFile.toString());
+                } else {
+                    backboneReport = loadPretrainedBackbone(net, backboneDownloads);
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot load the pretrained backbone: " + e.getMessage(), e);
+            }
+        }
 
         /** Checks the settings. */
         public Study build() {
@@ -355,7 +415,13 @@ public final class DepthProject {
                     NyuDepthV2 train = parts.train().withAugment(aug ? NyuDepthV2.Augment.standard(seed) : null);
                     Model model = Model.newInstance(name);
                     models.put(name, model);
-                    model.setBlock(DepthNet.builder().width(width).repeats(repeats).build());
+                    DepthNet net = DepthNet.builder().width(width).repeats(repeats).build();
+                    model.setBlock(net);
+                    loadBackbone(net, model.getNDManager());
+                    if (progress && backboneReport != null) {
+                        System.out.println("backbone: " + backboneReport.loaded().size()
+                                + " pretrained EfficientNet-B0 tensors loaded");
+                    }
                     ReduceLROnPlateau plateau = new ReduceLROnPlateau(History.VAL_LOSS, plateauFactor, plateauPatience);
                     Fit.Builder fb = Fit.builder(model, new L2Loss("mse", 1f)).name(name)
                             .optimizer(Adam.builder().lr(p[0]).weightDecay(weightDecay).decoupled().build())

@@ -225,4 +225,36 @@ class ModelMappingTest {
             assertTrue(e.getMessage().contains("efficientnet_b0_rwightman-7f5810bc.pth"), e.getMessage());
         }
     }
+
+    @Test
+    void depthStudyStartsEveryRunFromAPretrainedBackboneFile(@TempDir Path dir) throws IOException {
+        StateDict b0 = new StateDict();
+        PretrainedWeightsTest.keyList("efficientnet_b0").forEach((k, s) -> b0.put(k, FormulaWeights.tensor(k, s)));
+        Path pth = dir.resolve("my_efficientnet_b0.pth");
+        TorchFile.write(b0, pth);
+        Path data = labkit.data.synthetic.DepthScenes.builder().trainScenes(2).framesPerScene(2).testImages(2)
+                .size(64, 48).seed(1).write(dir.resolve("nyu"));
+        // a negligible learning rate and no weight decay: the trained convolutions must still be the file's
+        DepthProject.Study study = DepthProject.study(data).lrs(1e-12).weightDecay(0).augmentationRun(false).epochs(1)
+                .batchSize(2).imageSize(64).model(16, 1).trainImages(4).valFraction(0.25).progress(false)
+                .backboneWeights(pth).build();
+        try (DepthProject.Results r = study.run()) {
+            assertTrue(study.backboneReport().ok(), study.backboneReport().toString());
+            Map<String, Parameter> features = BlockTree.parameters(((DepthNet) r.model("lr 1e-12").getBlock()).features());
+            assertEquals(features.size(), study.backboneReport().loaded().size());
+            int convs = 0;
+            for (Map.Entry<String, Parameter> e : features.entrySet()) {
+                if (e.getKey().endsWith(".weight") && e.getValue().getArray().getShape().dimension() == 4) {
+                    assertArrayEquals(b0.get("features." + e.getKey()).toFloatArray(),
+                            e.getValue().getArray().toFloatArray(), 1e-6f, e.getKey());
+                    convs++;
+                }
+            }
+            assertTrue(convs > 50, "conv weights checked: " + convs);
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DepthProject.study(data)
+                .lrs(1e-3).augmentationRun(false).epochs(1).batchSize(2).imageSize(64).model(16, 1).trainImages(4)
+                .progress(false).backboneWeights(dir.resolve("missing.pth")).build().run());
+        assertTrue(e.getMessage().contains("missing.pth"), e.getMessage());
+    }
 }
