@@ -230,8 +230,30 @@ public final class Task5 {
 
     /** Top-1 accuracy of {@code model} (eval mode) on {@code data}; labels go through {@code classOf}. */
     public static double accuracy(Block model, ImageFolderDataset data, IntUnaryOperator classOf) {
+        return score(model, data, classOf).accuracy();
+    }
+
+    /** Accuracy, predicted classes and all logits (row-major, one row per image) of one pass over a data set. */
+    record Scores(double accuracy, long[] predictions, float[] logits) {
+        /** Fraction of images whose top-1 class equals {@code reference}'s. */
+        double agreement(Scores reference) {
+            int same = 0;
+            for (int i = 0; i < predictions.length; i++) {
+                same += predictions[i] == reference.predictions[i] ? 1 : 0;
+            }
+            return (double) same / predictions.length;
+        }
+
+        /** Signal-to-quantization-noise ratio of these logits against {@code reference}'s, in dB. */
+        double sqnrDb(Scores reference) {
+            return Task5.sqnrDb(reference.logits, logits);
+        }
+    }
+
+    static Scores score(Block model, ImageFolderDataset data, IntUnaryOperator classOf) {
         long correct = 0;
-        long total = 0;
+        List<long[]> preds = new ArrayList<>();
+        List<float[]> logitRows = new ArrayList<>();
         try (NDManager manager = NDManager.newBaseManager()) {
             for (Batch b : data.getData(manager)) {
                 try (b; NDManager sub = manager.newSubManager()) {
@@ -244,16 +266,37 @@ public final class Task5 {
                             correct++;
                         }
                     }
-                    total += pred.length;
+                    preds.add(pred);
+                    logitRows.add(logits.toFloatArray());
                 }
             }
         } catch (IOException | TranslateException e) {
             throw new IllegalStateException("cannot read the dataset " + data + ": " + e.getMessage(), e);
         }
-        if (total == 0) {
+        long[] allPreds = preds.stream().flatMapToLong(java.util.Arrays::stream).toArray();
+        if (allPreds.length == 0) {
             throw new IllegalArgumentException("the dataset " + data + " gave no images to score");
         }
-        return (double) correct / total;
+        int n = logitRows.stream().mapToInt(a -> a.length).sum();
+        float[] allLogits = new float[n];
+        int at = 0;
+        for (float[] row : logitRows) {
+            System.arraycopy(row, 0, allLogits, at, row.length);
+            at += row.length;
+        }
+        return new Scores((double) correct / allPreds.length, allPreds, allLogits);
+    }
+
+    /** 10·log10(Σ reference² / Σ (approx − reference)²); 99 dB stands for "no error at all". */
+    static double sqnrDb(float[] reference, float[] approx) {
+        double signal = 0;
+        double noise = 0;
+        for (int i = 0; i < reference.length; i++) {
+            signal += (double) reference[i] * reference[i];
+            double d = (double) approx[i] - reference[i];
+            noise += d * d;
+        }
+        return noise == 0 ? 99 : Math.min(99, 10 * Math.log10(signal / noise));
     }
 
     /**
@@ -266,9 +309,21 @@ public final class Task5 {
      * @param activations activation qparams by layer path
      * @param weightRanges per-channel {min, max} of each weight tensor (what a per-channel observer sees)
      * @param qparams the full {@link Ptq#qparamsTable()}
+     * @param agreement fraction of validation images whose int8 top-1 class equals the fp32 model's
+     * @param logitSqnrDb signal-to-quantization-noise ratio of the int8 logits against the fp32 logits (dB; higher is
+     *     closer; +6 dB is half the error amplitude)
+     * @param weightSqnrDb per weight layer: SQNR of its int8-rounded weights against the fused float weights (dB)
      */
     public record Result(String scheme, double accuracy, long int8Bytes, Map<String, QParams> weights,
-            Map<String, QParams> activations, Map<String, float[][]> weightRanges, Table qparams) {}
+            Map<String, QParams> activations, Map<String, float[][]> weightRanges, Table qparams, double agreement,
+            double logitSqnrDb, Map<String, Double> weightSqnrDb) {
+
+        /** Median of {@link #weightSqnrDb()} over the layers. */
+        public double medianWeightSqnrDb() {
+            double[] v = weightSqnrDb.values().stream().mapToDouble(Double::doubleValue).sorted().toArray();
+            return v.length == 0 ? Double.NaN : v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+        }
+    }
 
     /** PTQ of one float model with several schemes, with the float baseline. */
     public record Study(double fp32Accuracy, long fp32Bytes, List<Result> schemes, int calibrationImages,
@@ -303,20 +358,29 @@ public final class Task5 {
             DoubleColumn drop = DoubleColumn.create("vs_fp32_points");
             DoubleColumn mb = DoubleColumn.create("size_MB");
             DoubleColumn ratio = DoubleColumn.create("size_vs_fp32_%");
+            DoubleColumn agree = DoubleColumn.create("agrees_with_fp32_%");
+            DoubleColumn logitSqnr = DoubleColumn.create("logit_SQNR_dB");
+            DoubleColumn weightSqnr = DoubleColumn.create("weight_SQNR_dB_median");
             model.append(FP32);
             acc.append(round(100 * fp32Accuracy, 2));
             drop.append(0.0);
             mb.append(round(fp32Bytes / 1e6, 3));
             ratio.append(100.0);
+            agree.append(100.0);
+            logitSqnr.appendMissing();
+            weightSqnr.appendMissing();
             for (Result r : schemes) {
                 model.append(r.scheme());
                 acc.append(round(100 * r.accuracy(), 2));
                 drop.append(round(100 * (r.accuracy() - fp32Accuracy), 2));
                 mb.append(round(r.int8Bytes() / 1e6, 3));
                 ratio.append(round(100.0 * r.int8Bytes() / fp32Bytes, 1));
+                agree.append(round(100 * r.agreement(), 2));
+                logitSqnr.append(round(r.logitSqnrDb(), 1));
+                weightSqnr.append(round(r.medianWeightSqnrDb(), 1));
             }
             return Table.create("PTQ results (" + validationImages + " validation images, " + calibrationImages
-                    + " calibration images)", model, acc, drop, mb, ratio);
+                    + " calibration images)", model, acc, drop, mb, ratio, agree, logitSqnr, weightSqnr);
         }
 
         /**
@@ -394,13 +458,55 @@ public final class Task5 {
             return t.sortDescendingOn("widest/narrowest");
         }
 
+        /**
+         * Per weight layer (network order): the SQNR of its int8 weights under each scheme, in dB. Accuracy on a few
+         * hundred images moves in steps of one image; this is the error the schemes actually make in the weights.
+         */
+        public Table weightSqnr() {
+            StringColumn layer = StringColumn.create("layer");
+            List<DoubleColumn> cols = new ArrayList<>();
+            for (Result r : schemes) {
+                cols.add(DoubleColumn.create(r.scheme() + " dB"));
+            }
+            for (String path : schemes.get(0).weightSqnrDb().keySet()) {
+                layer.append(path);
+                for (int i = 0; i < schemes.size(); i++) {
+                    Double v = schemes.get(i).weightSqnrDb().get(path);
+                    cols.get(i).append(v == null ? Double.NaN : round(v, 1));
+                }
+            }
+            Table t = Table.create("weight SQNR per layer (dB, higher is better)", layer);
+            cols.forEach(t::addColumns);
+            return t;
+        }
+
+        /** {@link #weightSqnr()} as one line per scheme over the layers in network order. */
+        public Figure weightSqnrChart() {
+            List<Trace> traces = new ArrayList<>();
+            for (Result r : schemes) {
+                double[] x = new double[r.weightSqnrDb().size()];
+                double[] y = new double[x.length];
+                int i = 0;
+                for (double v : r.weightSqnrDb().values()) {
+                    x[i] = i;
+                    y[i++] = v;
+                }
+                traces.add(ScatterTrace.builder(x, y).mode(ScatterTrace.Mode.LINE_AND_MARKERS).name(r.scheme())
+                        .showLegend(true).build());
+            }
+            Layout layout = Charts.layout("int8 weight error per layer (SQNR; higher = closer to the float weights)",
+                    "weight layer (network order: stem, blocks, classifier)", "SQNR (dB)");
+            return new Figure(layout, traces.toArray(new Trace[0]));
+        }
+
         /** One sentence on which scheme won and by how much, computed from the numbers in {@link #results()}. */
         public String verdict() {
             Result best = best();
             if (schemes.stream().allMatch(r -> r.accuracy() == best.accuracy())) {
                 return String.format(Locale.ROOT, "fp32 %.1f%%; all %d int8 schemes tie at %.1f%%: this run cannot "
                         + "tell them apart (%d validation images; one image is %.2f points).", 100 * fp32Accuracy,
-                        schemes.size(), 100 * best.accuracy(), validationImages, 100.0 / validationImages);
+                        schemes.size(), 100 * best.accuracy(), validationImages, 100.0 / validationImages)
+                        + fidelity();
             }
             StringBuilder s = new StringBuilder(String.format(Locale.ROOT,
                     "fp32 %.1f%%; best int8 scheme: %s at %.1f%% (%+.1f points vs fp32)", 100 * fp32Accuracy,
@@ -413,7 +519,26 @@ public final class Task5 {
             }
             s.append(String.format(Locale.ROOT, ". One validation image is %.2f points here, so differences of a "
                     + "point or two are within noise at this size.", 100.0 / validationImages));
+            s.append(fidelity());
             return s.toString();
+        }
+
+        /** How close each scheme stays to the float model: top-1 agreement, logit SQNR, median weight SQNR. */
+        String fidelity() {
+            StringBuilder s = new StringBuilder(" Closeness to fp32 (less noisy than accuracy):");
+            for (Result r : schemes) {
+                s.append(String.format(Locale.ROOT, " %s agrees on %.1f%% of images, logit SQNR %.1f dB, median "
+                        + "weight SQNR %.1f dB;", r.scheme(), 100 * r.agreement(), r.logitSqnrDb(),
+                        r.medianWeightSqnrDb()));
+            }
+            s.setLength(s.length() - 1);
+            Result closest = schemes.get(0);
+            for (Result r : schemes) {
+                if (r.logitSqnrDb() > closest.logitSqnrDb()) {
+                    closest = r;
+                }
+            }
+            return s.append(String.format(Locale.ROOT, ". Closest to the float model: %s.", closest.scheme())).toString();
         }
 
         private static QParams requireLayer(Map<String, QParams> m, String layer, String kind) {
@@ -436,7 +561,8 @@ public final class Task5 {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create the work folder " + workDir, e);
         }
-        double fp32Acc = accuracy(fp32.block(), data.validationDataset(), data.classOf());
+        Scores reference = score(fp32.block(), data.validationDataset(), data.classOf());
+        double fp32Acc = reference.accuracy();
         long fp32Bytes = labkit.quant.ModelSize.saveFloat(fp32.block(), workDir.resolve("fp32.params"));
         List<Result> results = new ArrayList<>();
         for (QConfig qc : configs) {
@@ -449,18 +575,30 @@ public final class Task5 {
                             .get("weight").getArray()));
                 }
                 ptq.calibrate(data.calibrationDataset().getData(manager), Integer.MAX_VALUE);
+                Map<String, float[]> floatWeights = new LinkedHashMap<>(); // fused, before rounding to int8
+                for (String path : ptq.weightObservers().keySet()) {
+                    floatWeights.put(path, weightOf(copy, path).toFloatArray());
+                }
                 Block q = ptq.convert();
-                double acc = accuracy(q, data.validationDataset(), data.classOf());
+                Map<String, Double> weightSqnr = new LinkedHashMap<>();
+                floatWeights.forEach((path, w) -> weightSqnr.put(path, sqnrDb(w, weightOf(q, path).toFloatArray())));
+                Scores scores = score(q, data.validationDataset(), data.classOf());
+                double acc = scores.accuracy();
                 String file = qc.name().replaceAll("[^A-Za-z0-9]+", "-") + ".lkq";
                 long bytes = QuantizedModelFile.save(ptq, workDir.resolve(file));
                 results.add(new Result(qc.name(), acc, bytes, new LinkedHashMap<>(ptq.weightQParams()),
-                        ptq.activationQParams(), ranges, ptq.qparamsTable()));
+                        ptq.activationQParams(), ranges, ptq.qparamsTable(), scores.agreement(reference),
+                        scores.sqnrDb(reference), weightSqnr));
             } catch (IOException | TranslateException e) {
                 throw new IllegalStateException("cannot read the calibration images: " + e.getMessage(), e);
             }
         }
         return new Study(fp32Acc, fp32Bytes, results, (int) data.calibrationDataset().size(),
                 (int) data.validationDataset().size());
+    }
+
+    private static NDArray weightOf(Block model, String path) {
+        return BlockTree.parameters(BlockTree.get(model, path)).get("weight").getArray();
     }
 
     /** {min, max} over each output channel (axis 0) of a weight tensor. */

@@ -64,7 +64,32 @@ class Task5Test {
             assertEquals(QScheme.PER_TENSOR_AFFINE, study.scheme(Task5.MOVING_AVERAGE).activations().get("quant").qscheme());
 
             Table t = study.results();
-            assertEquals(List.of("model", "accuracy_%", "vs_fp32_points", "size_MB", "size_vs_fp32_%"), t.columnNames());
+            assertEquals(List.of("model", "accuracy_%", "vs_fp32_points", "size_MB", "size_vs_fp32_%",
+                    "agrees_with_fp32_%", "logit_SQNR_dB", "weight_SQNR_dB_median"), t.columnNames());
+            // closeness to fp32: per-channel rounding never loses to one scale per tensor in a layer (beyond
+            // rounding luck) and wins on the median layer
+            Task5.Result pc = study.scheme(Task5.PER_CHANNEL_MINMAX);
+            Task5.Result pt = study.scheme(Task5.PER_TENSOR_MINMAX);
+            assertEquals(pc.weights().keySet(), pc.weightSqnrDb().keySet());
+            for (String layer : pc.weightSqnrDb().keySet()) {
+                assertTrue(pc.weightSqnrDb().get(layer) >= pt.weightSqnrDb().get(layer) - 0.5,
+                        layer + ": per-channel " + pc.weightSqnrDb().get(layer) + " dB vs per-tensor "
+                                + pt.weightSqnrDb().get(layer));
+                assertTrue(pc.weightSqnrDb().get(layer) > 20, layer + " " + pc.weightSqnrDb().get(layer));
+            }
+            assertTrue(pc.medianWeightSqnrDb() > pt.medianWeightSqnrDb() + 1, pc.medianWeightSqnrDb() + " vs "
+                    + pt.medianWeightSqnrDb());
+            for (Task5.Result r : study.schemes()) {
+                assertTrue(r.agreement() >= 0 && r.agreement() <= 1);
+                // a one-epoch model on 10 images has unsettled BatchNorm statistics, so its logits are far from
+                // its int8 twin's: only sanity here (the notebook's trained model is the real check)
+                assertTrue(Double.isFinite(r.logitSqnrDb()) && r.logitSqnrDb() < 99, r.scheme() + " " + r.logitSqnrDb());
+            }
+            Table ws = study.weightSqnr();
+            assertEquals(pc.weightSqnrDb().size(), ws.rowCount());
+            assertEquals(1 + study.schemes().size(), ws.columnCount());
+            assertTrue(study.weightSqnrChart().asJavascript("d").contains("SQNR"));
+            assertTrue(study.verdict().contains("Closest to the float model"), study.verdict());
             assertEquals(4, t.rowCount());
             assertEquals(List.of(Task5.FP32, Task5.PER_CHANNEL_MINMAX, Task5.PER_TENSOR_MINMAX, Task5.MOVING_AVERAGE),
                     t.stringColumn("model").asList());
@@ -84,6 +109,17 @@ class Task5Test {
                     () -> study.weightScalesChart("nope"));
             assertTrue(e.getMessage().contains("features.1.conv.0.0.0"), e.getMessage());
         }
+    }
+
+    @Test
+    void sqnrAndAgreementAreTheTextbookDefinitions() {
+        float[] ref = {3, -4, 0, 0};
+        assertEquals(99, Task5.sqnrDb(ref, ref.clone()), 0);
+        // signal 25, noise 0.25: 20 dB
+        assertEquals(20, Task5.sqnrDb(ref, new float[] {3.5f, -4, 0, 0}), 1e-9);
+        Task5.Scores a = new Task5.Scores(0.5, new long[] {1, 2, 3, 4}, ref);
+        Task5.Scores b = new Task5.Scores(0.5, new long[] {1, 2, 0, 4}, ref);
+        assertEquals(0.75, b.agreement(a), 0);
     }
 
     @Test
