@@ -46,7 +46,8 @@ def uniform(key, n):
     return z.astype(np.float64) / 2.0 ** 32
 
 
-def value(key, shape):
+def value(key, shape, gain=1.0):
+    """The formula tensor for key; gain multiplies the variance of the >= 2-dim weights (make_top5_fixtures.py)."""
     n = int(np.prod(shape)) if len(shape) else 1
     u = uniform(key, n)
     if key.endswith("running_mean"):
@@ -54,7 +55,7 @@ def value(key, shape):
     elif key.endswith("running_var"):
         v = 0.75 + 0.5 * u
     elif len(shape) >= 2:
-        v = (2 * u - 1) * np.sqrt(3.0 / int(np.prod(shape[1:])))
+        v = (2 * u - 1) * np.sqrt(3.0 * gain / int(np.prod(shape[1:])))
     elif key.endswith("weight"):
         v = 0.8 + 0.4 * u
     elif key.endswith("bias"):

@@ -6,17 +6,15 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.awt.image.BufferedImage;
 import labkit.image.Images;
-import labkit.image.OpenCv;
-import org.opencv.core.CvType;
-import org.opencv.core.Mat;
-import org.opencv.core.Size;
-import org.opencv.imgproc.Imgproc;
 
 /**
  * The preprocessing pretrained ImageNet weights expect, as torchvision's {@code ImageClassification} transform:
  * resize the shorter side to {@code resizeSize}, centre-crop {@code cropSize}², scale to [0, 1] and normalize with
- * the ImageNet mean/std. Resizing uses OpenCV: area averaging when shrinking (close to PIL's antialiased resize,
- * which torchvision applies to PIL images) and bilinear or bicubic when enlarging.
+ * the ImageNet mean/std. Resizing is Pillow's, integer for integer ({@link PilResize}: antialiased bilinear or
+ * bicubic), because torchvision resizes PIL images with it; so for an 8-bit RGB picture the tensor equals
+ * {@code weights.transforms()(pil_image)} of torchvision 0.14 bit for bit (checked by Top5Test on two pictures,
+ * one enlarged and one shrunk). torchvision's tensor path ({@code read_image} then the same transforms) resizes
+ * without antialiasing and differs from this when shrinking.
  */
 public record ImagePreprocessing(int resizeSize, int cropSize, boolean bicubic, float[] mean, float[] std) {
     /** ImageNet channel means (RGB). */
@@ -31,6 +29,28 @@ public record ImagePreprocessing(int resizeSize, int cropSize, boolean bicubic, 
 
     /** Preprocesses an H×W×3 {@code uint8} RGB image into a 3×crop×crop {@code float32} tensor. */
     public NDArray apply(NDArray hwc, NDManager manager) {
+        byte[] px = cropBytes(hwc);
+        // ToTensor then Normalize, in float32 as torchvision: (v / 255 - mean) / std
+        float[] out = new float[3 * cropSize * cropSize];
+        int plane = cropSize * cropSize;
+        for (int i = 0; i < plane; i++) {
+            for (int c = 0; c < 3; c++) {
+                out[c * plane + i] = ((px[3 * i + c] & 0xff) / 255f - mean[c]) / std[c];
+            }
+        }
+        return manager.create(out, new Shape(3, cropSize, cropSize));
+    }
+
+    /**
+     * The resized and centre-cropped picture before {@code ToTensor}: a crop×crop×3 {@code uint8} RGB array,
+     * equal to {@code CenterCrop(crop)(Resize(resize, interpolation)(pil_image))} of torchvision 0.14.
+     */
+    public NDArray crop(NDArray hwc, NDManager manager) {
+        return manager.create(java.nio.ByteBuffer.wrap(cropBytes(hwc)), new Shape(cropSize, cropSize, 3),
+                DataType.UINT8);
+    }
+
+    private byte[] cropBytes(NDArray hwc) {
         Shape s = hwc.getShape();
         if (s.dimension() != 3 || s.get(2) != 3 || hwc.getDataType() != DataType.UINT8) {
             throw new IllegalArgumentException("expected an H×W×3 uint8 RGB image (Images.read gives one), got "
@@ -51,34 +71,15 @@ public record ImagePreprocessing(int resizeSize, int cropSize, boolean bicubic, 
         if (nh < cropSize || nw < cropSize) {
             throw new IllegalArgumentException("resize " + resizeSize + " is smaller than the crop " + cropSize);
         }
-        OpenCv.load();
-        Mat src = new Mat(h, w, CvType.CV_8UC3);
-        Mat dst = new Mat();
-        try {
-            src.put(0, 0, hwc.toByteArray());
-            boolean shrink = nh < h;
-            int flag = shrink ? Imgproc.INTER_AREA : bicubic ? Imgproc.INTER_CUBIC : Imgproc.INTER_LINEAR;
-            Imgproc.resize(src, dst, new Size(nw, nh), 0, 0, flag);
-            byte[] px = new byte[nh * nw * 3];
-            dst.get(0, 0, px);
-            // torchvision's centre crop: top = int(round((h - crop) / 2)) with Python's round (half to even)
-            int top = (int) Math.rint((nh - cropSize) / 2.0);
-            int left = (int) Math.rint((nw - cropSize) / 2.0);
-            float[] out = new float[3 * cropSize * cropSize];
-            int plane = cropSize * cropSize;
-            for (int y = 0; y < cropSize; y++) {
-                for (int x = 0; x < cropSize; x++) {
-                    int p = ((top + y) * nw + left + x) * 3;
-                    for (int c = 0; c < 3; c++) {
-                        out[c * plane + y * cropSize + x] = ((px[p + c] & 0xff) / 255f - mean[c]) / std[c];
-                    }
-                }
-            }
-            return manager.create(out, new Shape(3, cropSize, cropSize));
-        } finally {
-            src.release();
-            dst.release();
+        byte[] px = PilResize.resize(hwc.toByteArray(), h, w, nh, nw, bicubic);
+        // torchvision's centre crop: top = int(round((h - crop) / 2)) with Python's round (half to even)
+        int top = (int) Math.rint((nh - cropSize) / 2.0);
+        int left = (int) Math.rint((nw - cropSize) / 2.0);
+        byte[] out = new byte[cropSize * cropSize * 3];
+        for (int y = 0; y < cropSize; y++) {
+            System.arraycopy(px, ((top + y) * nw + left) * 3, out, y * cropSize * 3, cropSize * 3);
         }
+        return out;
     }
 
     /** Preprocesses a picture (any size) into a 3×crop×crop tensor. */

@@ -33,6 +33,14 @@ final class FormulaWeights {
 
     /** The tensor the formula gives for {@code key} with {@code shape}. */
     static TensorData tensor(String key, long[] shape) {
+        return tensor(key, shape, 1.0);
+    }
+
+    /**
+     * The formula with the variance of the weights of 2 or more dimensions multiplied by {@code gain}: their scale
+     * is sqrt(3 gain / fan_in) (make_mapping_fixtures.value(key, shape, gain); gain 1 is the plain formula).
+     */
+    static TensorData tensor(String key, long[] shape, double gain) {
         if (key.endsWith("num_batches_tracked")) {
             return TensorData.of(new long[] {0});
         }
@@ -42,7 +50,7 @@ final class FormulaWeights {
         for (int i = 1; i < shape.length; i++) {
             fanIn *= shape[i];
         }
-        double scale = Math.sqrt(3.0 / fanIn);
+        double scale = Math.sqrt(3.0 * gain / fanIn);
         float[] v = new float[n];
         for (int i = 0; i < n; i++) {
             double u = uniform(golden, i);
