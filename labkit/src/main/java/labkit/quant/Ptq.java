@@ -188,6 +188,30 @@ public final class Ptq {
     }
 
     /**
+     * Calibrates on every image of {@code dataset} (e.g. an {@code ImageFolderDataset} or DJL {@code ArrayDataset})
+     * in its stored order, in batches of {@code batchSize} images (the last batch may be smaller), whatever batch
+     * size the dataset was built with. The batch size matters for moving-average observers: their min/max is
+     * {@code old + averagingConstant × (batch − old)} per batch, so one big batch gives plain min/max and only
+     * several batches make them differ from {@link MinMaxObserver}. The order is fixed (no shuffling) so the same
+     * data always give the same qparams.
+     */
+    public Ptq calibrate(ai.djl.training.dataset.RandomAccessDataset dataset, int batchSize) {
+        if (batchSize < 1) {
+            throw new IllegalArgumentException("calibration batchSize must be >= 1, got " + batchSize);
+        }
+        if (dataset.size() == 0) {
+            throw new IllegalArgumentException("the calibration dataset " + dataset + " has no images");
+        }
+        try (NDManager manager = NDManager.newBaseManager()) {
+            ai.djl.training.dataset.Sampler sampler = new ai.djl.training.dataset.BatchSampler(
+                    new ai.djl.training.dataset.SequenceSampler(), batchSize, false);
+            return calibrate(dataset.getData(manager, sampler), Integer.MAX_VALUE);
+        } catch (java.io.IOException | ai.djl.translate.TranslateException e) {
+            throw new IllegalStateException("cannot read the calibration dataset " + dataset + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
      * Freezes activation qparams, replaces every conv/linear weight by its quantize→dequantize values (int8 grid)
      * and returns the model, which now computes what PyTorch's int8 model would (up to bias/pool rounding).
      */

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
@@ -113,6 +115,61 @@ class PtqTest {
             assertEquals(3, ptq.calibrationBatches());
             ptq.convert();
             assertEquals(7, ptq.qparamsTable().rowCount());
+        }
+    }
+
+    @Test
+    void movingAverageCalibrationNeedsSeveralBatches() {
+        QConfig minMax = new QConfig("minmax", () -> MinMaxObserver.builder().build(),
+                () -> PerChannelMinMaxObserver.builder().dtype(QuantDType.QINT8)
+                        .qscheme(QScheme.PER_CHANNEL_SYMMETRIC).build());
+        QConfig moving = new QConfig("moving", () -> MovingAverageMinMaxObserver.builder().build(),
+                () -> PerChannelMinMaxObserver.builder().dtype(QuantDType.QINT8)
+                        .qscheme(QScheme.PER_CHANNEL_SYMMETRIC).build());
+        try (NDManager m = NDManager.newBaseManager()) {
+            // 30 images whose batches of 10 have clearly different ranges; the dataset's own batch size is 64
+            NDArray x = NDArrays.concat(new NDList(m.randomNormal(new Shape(10, 3, 16, 16)),
+                    m.randomNormal(new Shape(10, 3, 16, 16)).mul(3f), m.randomNormal(new Shape(10, 3, 16, 16)).mul(0.5f)));
+            ai.djl.training.dataset.ArrayDataset data = new ai.djl.training.dataset.ArrayDataset.Builder()
+                    .setData(x).optLabels(m.zeros(new Shape(30))).setSampling(64, true).build();
+            Ptq a = Ptq.prepare(TestModels.convStack(m, 21), minMax).calibrate(data, 10);
+            Ptq b = Ptq.prepare(TestModels.convStack(m, 21), moving).calibrate(data, 10);
+            Ptq one = Ptq.prepare(TestModels.convStack(m, 21), moving).calibrate(data, 30);
+            assertEquals(3, a.calibrationBatches());
+            assertEquals(1, one.calibrationBatches());
+
+            // hand-computed moving average over the three batches, in float32 like torch
+            float lo = 0;
+            float hi = 0;
+            for (int i = 0; i < 3; i++) {
+                NDArray batch = x.get(i * 10 + ":" + (i * 10 + 10));
+                float bl = batch.min().getFloat();
+                float bh = batch.max().getFloat();
+                if (i == 0) {
+                    lo = bl;
+                    hi = bh;
+                } else {
+                    lo = lo + 0.01f * (bl - lo);
+                    hi = hi + 0.01f * (bh - hi);
+                }
+            }
+            Observer input = b.activationObservers().get("quant").observer();
+            assertEquals(lo, input.minVal()[0], 1e-6f * Math.abs(lo));
+            assertEquals(hi, input.maxVal()[0], 1e-6f * Math.abs(hi));
+            Observer inputMinMax = a.activationObservers().get("quant").observer();
+            assertEquals(x.min().getFloat(), inputMinMax.minVal()[0]);
+            assertEquals(x.max().getFloat(), inputMinMax.maxVal()[0]);
+            // the moving average stays near the first batch's range, min/max takes the widest (second) batch
+            assertTrue(input.maxVal()[0] < 0.6f * inputMinMax.maxVal()[0], input.maxVal()[0] + " vs "
+                    + inputMinMax.maxVal()[0]);
+            for (String layer : a.activationQParams().keySet()) {
+                assertTrue(!a.activationQParams().get(layer).equals(b.activationQParams().get(layer)),
+                        layer + ": moving average equals MinMax after 3 batches");
+                // one batch holding everything: the moving average is plain min/max
+                assertEquals(a.activationQParams().get(layer), one.activationQParams().get(layer), layer);
+            }
+            assertThrows(IllegalArgumentException.class, () -> Ptq.prepare(TestModels.convStack(m, 21), moving)
+                    .calibrate(data, 0));
         }
     }
 
