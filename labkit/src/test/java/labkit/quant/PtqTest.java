@@ -174,6 +174,57 @@ class PtqTest {
     }
 
     @Test
+    void biasesOnTheirInt32GridPoolsOnTheirInputsGridAndTheFileRoundTrips(@org.junit.jupiter.api.io.TempDir
+            java.nio.file.Path dir) {
+        try (NDManager m = NDManager.newBaseManager()) {
+            ai.djl.engine.Engine.getInstance().setRandomSeed(31);
+            Block model = PtqTorchTest.twin();
+            model.initialize(m, ai.djl.ndarray.types.DataType.FLOAT32, new Shape(2, 3, 16, 16));
+            TestModels.randomizeBatchNorm(model, 31);
+            Ptq ptq = Ptq.prepare(model, QConfig.qnnpack());
+            NDArray x = m.randomNormal(new Shape(4, 3, 16, 16));
+            ptq.calibrate(x);
+            Block q = ptq.convert();
+            assertEquals(List.of(), ptq.floatBiases());
+            // the classifier's input is the pool's output, which keeps the last conv's qparams
+            QParams in = ptq.activationQParams().get("2.conv.2");
+            assertEquals(in, ptq.poolQParams().get("pool"));
+            QParams w = ptq.weightQParams().get("classifier");
+            float[] b = BlockTree.parameters(q).get("classifier.bias").getArray().toFloatArray();
+            for (int o = 0; o < b.length; o++) {
+                double steps = b[o] / ((double) in.scale()[0] * w.scale()[0]);
+                assertEquals(Math.rint(steps), steps, 1e-3, "classifier bias " + o + " on its int32 grid");
+            }
+            // the pool is wrapped in a frozen fake-quant on its input's grid
+            Observed pool = (Observed) BlockTree.get(q, "pool");
+            assertEquals(Observed.Mode.FAKE_QUANT, pool.mode());
+            assertEquals(in, pool.qparams());
+            assertTrue(pool.inner() instanceof labkit.nn.GlobalAvgPool);
+            NDArray out = TestModels.eval(q, m, x);
+
+            long bytes = QuantizedModelFile.save(ptq, dir.resolve("tiny.lkq"));
+            assertTrue(bytes > 0);
+            Block twin = PtqTorchTest.twin();
+            twin.initialize(m, ai.djl.ndarray.types.DataType.FLOAT32, new Shape(2, 3, 16, 16));
+            Ptq loaded = Ptq.prepare(twin, QConfig.qnnpack());
+            Block back = QuantizedModelFile.load(loaded, dir.resolve("tiny.lkq"));
+            assertEquals(ptq.poolQParams(), loaded.poolQParams());
+            assertArrayEquals(out.toFloatArray(), TestModels.eval(back, m, x).toFloatArray(), 0f);
+        }
+    }
+
+    @Test
+    void biasRoundsHalfToEvenOnInputTimesWeightScale() {
+        QParams w = new QParams(new float[] {0.5f, 0.25f}, new int[] {0, 0}, 0, QScheme.PER_CHANNEL_SYMMETRIC,
+                QuantDType.QINT8, -128, 127);
+        // input scale 0.5: bias scales 0.25 and 0.125; 2.5 and 3.5 steps round to 2 and 4 (half to even)
+        float[] q = Ptq.quantizeBias(new float[] {2.5f * 0.25f, 3.5f * 0.125f}, 0.5f, w);
+        assertArrayEquals(new float[] {0.5f, 0.5f}, q);
+        QParams perTensor = QParams.perTensor(0.1f, 0, QScheme.PER_TENSOR_SYMMETRIC, QuantDType.QINT8, -128, 127);
+        assertArrayEquals(new float[] {-3 * 0.02f}, Ptq.quantizeBias(new float[] {-0.061f}, 0.2f, perTensor), 1e-8f);
+    }
+
+    @Test
     void clearErrors() {
         try (NDManager m = NDManager.newBaseManager()) {
             Sequential noStub = new Sequential().add(ConvBnAct.builder(4).build());
