@@ -58,6 +58,7 @@ public final class Ptq {
     private final Map<String, QParams> weightQParams = new LinkedHashMap<>();
     private final boolean qat;
     private final Map<String, QatLayer> qatLayers = new LinkedHashMap<>();
+    private final Map<String, QatConvBn> qatConvBns = new LinkedHashMap<>();
     private final Map<String, String> weightToActivation = new LinkedHashMap<>();
     private final Map<String, Observed> pools = new LinkedHashMap<>();
     private final List<String> floatBiases = new ArrayList<>();
@@ -69,11 +70,65 @@ public final class Ptq {
     }
 
     Ptq(Block model, QConfig qconfig, boolean qat, boolean fuse) {
+        this(model, qconfig, qat, fuse, false);
+    }
+
+    /** With {@code keepBatchNorm} (QAT only), Conv2d → BN (→ ReLU) runs become {@link QatConvBn}s instead of folding. */
+    Ptq(Block model, QConfig qconfig, boolean qat, boolean fuse, boolean keepBatchNorm) {
         this.model = model;
         this.qconfig = qconfig;
         this.qat = qat;
-        this.fused = fuse ? BnFusion.fuse(model) : List.of();
+        List<BnFusion.Fused> f = new ArrayList<>();
+        if (keepBatchNorm) {
+            f.addAll(wrapConvBn(model, qconfig));
+        }
+        if (fuse) {
+            f.addAll(BnFusion.fuse(model));
+        }
+        this.fused = f;
         insertObservers();
+    }
+
+    /**
+     * As {@link BnFusion#fuse} but for QAT with live BatchNorm: each Conv2d → BN (→ ReLU) in a Sequential becomes a
+     * {@link QatConvBn} (in a {@link ConvAct} with the ReLU), the BN/ReLU slots {@link labkit.nn.Identity}.
+     */
+    private static List<BnFusion.Fused> wrapConvBn(Block model, QConfig qconfig) {
+        List<Map.Entry<String, labkit.nn.Sequential>> seqs = new ArrayList<>();
+        BlockTree.visit(model, (path, b) -> {
+            if (b instanceof labkit.nn.Sequential sq && !(b instanceof ConvAct)) {
+                seqs.add(Map.entry(path, sq));
+            }
+        });
+        List<BnFusion.Fused> out = new ArrayList<>();
+        for (Map.Entry<String, labkit.nn.Sequential> e : seqs) {
+            labkit.nn.Sequential sq = e.getValue();
+            List<String> names = BlockTree.childNames(sq);
+            String prefix = e.getKey().isEmpty() ? "" : e.getKey() + ".";
+            for (int i = 0; i + 1 < names.size(); i++) {
+                Block layer = sq.getChildren().valueAt(i);
+                Block next = sq.getChildren().valueAt(i + 1);
+                if (!(layer instanceof Conv2d conv) || !(next instanceof ai.djl.nn.norm.BatchNorm bn)) {
+                    continue;
+                }
+                QatConvBn q = new QatConvBn(conv, bn, qconfig.weight().get());
+                Block after = i + 2 < names.size() ? sq.getChildren().valueAt(i + 2) : null;
+                if (after instanceof Act act && act.kind() == Act.Kind.RELU) {
+                    sq.replaceChild(names.get(i), new ConvAct(q, act));
+                    sq.replaceChild(names.get(i + 1), new labkit.nn.Identity());
+                    sq.replaceChild(names.get(i + 2), new labkit.nn.Identity());
+                    out.add(new BnFusion.Fused(prefix + names.get(i), prefix + names.get(i + 1),
+                            prefix + names.get(i + 2)));
+                    i += 2;
+                } else {
+                    sq.replaceChild(names.get(i), q);
+                    sq.replaceChild(names.get(i + 1), new labkit.nn.Identity());
+                    out.add(new BnFusion.Fused(prefix + names.get(i), prefix + names.get(i + 1), null));
+                    i += 1;
+                }
+            }
+        }
+        return out;
     }
 
     /**
@@ -111,6 +166,13 @@ public final class Ptq {
         List<String> weightPaths = new ArrayList<>();
         collect(model, "", actPaths, weightPaths);
         for (String path : weightPaths) {
+            Block target = BlockTree.get(model, path);
+            if (target instanceof QatConvBn qcb) {
+                qatConvBns.put(path, qcb);
+                weightObservers.put(path, qcb.weightObserver());
+                weightToActivation.put(path, actPaths.contains(path) ? path : path.substring(0, path.length() - 2));
+                continue;
+            }
             Observer o = qconfig.weight().get();
             if (qat) {
                 QatLayer ql = new QatLayer(BlockTree.get(model, path), o);
@@ -140,7 +202,7 @@ public final class Ptq {
             weights.add(path + ".0");
             return;
         }
-        if (b instanceof Conv2d || b instanceof Linear) {
+        if (b instanceof Conv2d || b instanceof Linear || b instanceof QatConvBn) {
             acts.add(path);
             weights.add(path);
             return;
@@ -256,6 +318,11 @@ public final class Ptq {
         });
         if (qat) {
             qatLayers.forEach((path, ql) -> weightQParams.put(path, ql.freeze()));
+            qatConvBns.forEach((path, q) -> {
+                Map.Entry<Block, QParams> f = q.fold(); // BN folded by its running statistics, as torch's convert
+                BlockTree.replace(model, path, f.getKey());
+                weightQParams.put(path, f.getValue());
+            });
         } else {
             for (Map.Entry<String, Observer> e : weightObservers.entrySet()) {
                 QParams qp = e.getValue().calculateQParams();
@@ -385,6 +452,11 @@ public final class Ptq {
 
     public QConfig qconfig() {
         return qconfig;
+    }
+
+    /** The live Conv+BN QAT layers by path (only for {@link Qat#prepareWithBatchNorm}; empty after convert). */
+    Map<String, QatConvBn> qatConvBns() {
+        return converted ? Map.of() : Collections.unmodifiableMap(qatConvBns);
     }
 
     /** What BN fusion folded during {@link #prepare}. */
