@@ -354,17 +354,63 @@ def mobilenet_ptq_fixture():
             "float_out": tensor_json(ref), "int8_out": tensor_json(qout), "activations": act}
 
 
+def qat_convbn_fixture():
+    """torch's fused QAT ConvBnReLU2d: training forward with batch statistics, eval, freeze_bn.
+
+    The weight fake-quant is torch's plain FakeQuantize(MovingAverageMinMaxObserver, qint8, per-tensor symmetric)
+    (default_weight_fake_quant), whose qparams are the observer's. get_default_qat_qconfig("qnnpack") in 1.13 uses
+    FusedMovingAvgObsFakeQuantize instead, whose symmetric scale is max(|min|/128, max/127), not max|x|/127.5.
+    """
+    import torch.nn.intrinsic.qat as nniqat
+    from torch.ao.quantization import QConfig, default_fake_quant, default_weight_fake_quant
+    torch.manual_seed(29)
+    g = torch.Generator().manual_seed(30)
+    qconfig = QConfig(activation=default_fake_quant, weight=default_weight_fake_quant)
+    m = nniqat.ConvBnReLU2d(3, 4, 3, padding=1, qconfig=qconfig)
+    with torch.no_grad():
+        m.bn.running_mean.copy_(torch.randn(4, generator=g) * 0.2)
+        m.bn.running_var.copy_(torch.rand(4, generator=g) + 0.5)
+        m.bn.weight.copy_(1 + 0.3 * torch.randn(4, generator=g))
+        m.bn.bias.copy_(0.2 * torch.randn(4, generator=g))
+    state = {k: tensor_json(v) for k, v in m.state_dict().items()
+             if k in ("weight", "bn.weight", "bn.bias", "bn.running_mean", "bn.running_var")}
+    x = torch.randn(4, 3, 6, 6, generator=g)
+    m.train()
+    with torch.no_grad():
+        train1 = m(x)
+        after = {"running_mean": tensor_json(m.bn.running_mean), "running_var": tensor_json(m.bn.running_var),
+                 "weight_scale": [float(m.weight_fake_quant.scale)]}
+        m.eval()
+        m.apply(torch.ao.quantization.disable_observer)  # labkit's weight observers see training forwards only
+        ev = m(x)
+        m.apply(torch.ao.quantization.enable_observer)
+        m.train()
+        m.apply(nniqat.freeze_bn_stats)
+        frozen = m(x)
+        frozen_mean = tensor_json(m.bn.running_mean)
+    return {"state": state, "x": tensor_json(x), "train": tensor_json(train1), "after_train": after,
+            "eval": tensor_json(ev), "frozen": tensor_json(frozen), "frozen_running_mean": frozen_mean}
+
+
 def dump(name, obj):
     with open(os.path.join(OUT, name), "w") as f:
         json.dump(obj, f, separators=(",", ":"))
     print("wrote", name, len(obj))
 
 
+FIXTURES = {
+    "observers.json": lambda: observer_cases(),
+    "histogram.json": lambda: histogram_cases(),
+    "quantize.json": lambda: quantize_cases(),
+    "mobilenet_v2.json": lambda: mobilenet_v2_fixture(),
+    "ptq_tiny.json": lambda: ptq_fixture(),
+    "cle.json": lambda: cle_fixture(),
+    "mobilenet_v2_w035_ptq.json": lambda: mobilenet_ptq_fixture(),
+    "qat_convbn.json": lambda: qat_convbn_fixture(),
+}
+
 if __name__ == "__main__":
-    dump("observers.json", observer_cases())
-    dump("histogram.json", histogram_cases())
-    dump("quantize.json", quantize_cases())
-    dump("mobilenet_v2.json", mobilenet_v2_fixture())
-    dump("ptq_tiny.json", ptq_fixture())
-    dump("cle.json", cle_fixture())
-    dump("mobilenet_v2_w035_ptq.json", mobilenet_ptq_fixture())
+    import sys
+    # all fixtures, or only those named: make_quant_fixtures.py qat_convbn.json
+    for name in sys.argv[1:] or FIXTURES:
+        dump(name, FIXTURES[name]())

@@ -36,10 +36,56 @@ public final class BnFusion {
     public record Fused(String layer, String batchNorm, String activation) {}
 
     /**
+     * The affine parameters of a BatchNorm that was folded away, per channel: after folding, the layer's
+     * pre-activation output has mean {@code beta} and standard deviation {@code |gamma|} on the data BN was trained
+     * on. That is what {@link CrossLayerEqualization#absorbHighBias} needs; the arrays are copies.
+     *
+     * @param gamma BN weight γ
+     * @param beta BN bias β
+     */
+    public record BnStats(float[] gamma, float[] beta) {
+        public BnStats {
+            gamma = gamma.clone();
+            beta = beta.clone();
+        }
+
+        @Override
+        public float[] gamma() {
+            return gamma.clone();
+        }
+
+        @Override
+        public float[] beta() {
+            return beta.clone();
+        }
+    }
+
+    /**
+     * What {@link #fuseKeepingStatistics} did: the fusions, and the folded BN's γ and β by the path of the layer they
+     * went into ({@link Fused#layer()}).
+     */
+    public record Fusion(List<Fused> fused, Map<String, BnStats> statistics) {
+        public Fusion {
+            fused = List.copyOf(fused);
+            statistics = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(statistics));
+        }
+    }
+
+    /**
      * Fuses every conv/linear → BN (→ ReLU) run in {@code model} (initialized) and returns what was fused (each
      * Sequential in visiting order). A model with nothing to fuse is returned unchanged with an empty list.
      */
     public static List<Fused> fuse(Block model) {
+        return fuseKeepingStatistics(model).fused();
+    }
+
+    /**
+     * As {@link #fuse}, and keeps each folded BN's γ and β. Folding leaves no BatchNorm in the model, but high-bias
+     * absorption after cross-layer equalization needs the pre-activation distribution BN described; rather than
+     * keeping BN modules alive in a fused model, the numbers travel beside it to
+     * {@link CrossLayerEqualization#absorbHighBias(Block, Map, CrossLayerEqualization.Result)}.
+     */
+    public static Fusion fuseKeepingStatistics(Block model) {
         if (!model.isInitialized()) {
             throw new IllegalStateException("initialize the model (model.initialize(manager, FLOAT32, inputShape))"
                     + " or load its weights before fusing BatchNorm");
@@ -51,6 +97,7 @@ public final class BnFusion {
             }
         });
         List<Fused> out = new ArrayList<>();
+        Map<String, BnStats> stats = new java.util.LinkedHashMap<>();
         for (Map.Entry<String, Container> e : seqs) {
             Container s = e.getValue();
             Block sb = (Block) s;
@@ -61,8 +108,10 @@ public final class BnFusion {
                 if (!(layer instanceof Conv2d || layer instanceof Linear) || !(next instanceof BatchNorm bn)) {
                     continue;
                 }
+                BnStats st = statistics(bn);
                 Block folded = fold(layer, bn);
                 String prefix = e.getKey().isEmpty() ? "" : e.getKey() + ".";
+                stats.put(prefix + names.get(i), st);
                 Block after = i + 2 < names.size() ? sb.getChildren().valueAt(i + 2) : null;
                 if (after instanceof Act act && act.kind() == Act.Kind.RELU) {
                     s.replaceChild(names.get(i), new ConvAct(folded, act));
@@ -78,7 +127,21 @@ public final class BnFusion {
                 }
             }
         }
-        return out;
+        return new Fusion(out, stats);
+    }
+
+    private static BnStats statistics(BatchNorm bn) {
+        Map<String, Parameter> q = BlockTree.parameters(bn);
+        int n = (int) q.get("running_mean").getArray().size();
+        float[] gamma = q.containsKey("weight") ? q.get("weight").getArray().toFloatArray() : ones(n);
+        float[] beta = q.containsKey("bias") ? q.get("bias").getArray().toFloatArray() : new float[n];
+        return new BnStats(gamma, beta);
+    }
+
+    private static float[] ones(int n) {
+        float[] v = new float[n];
+        java.util.Arrays.fill(v, 1f);
+        return v;
     }
 
     /** A new Conv2d/Linear with bias whose weights are {@code layer}'s with {@code bn} folded in. */

@@ -26,6 +26,7 @@ public final class Observed extends AbstractBlock implements Wrapper {
     private final Observer observer;
     private Mode mode = Mode.OBSERVE;
     private QParams qparams;
+    private GridTrace trace;
 
     public Observed(Block inner, Observer observer) {
         super((byte) 1);
@@ -72,22 +73,38 @@ public final class Observed extends AbstractBlock implements Wrapper {
     @Override
     protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training,
                                      PairList<String, Object> params) {
+        GridTrace t = trace;
+        if (t != null) {
+            t.enter(this, inputs.head());
+        }
         NDArray y = inner.forward(ps, inputs, training, params).singletonOrThrow();
+        NDArray out;
         switch (mode) {
             case OBSERVE:
                 observer.observe(y);
-                return new NDList(y);
+                out = y;
+                break;
             case OBSERVE_AND_FAKE_QUANT:
                 observer.observe(y);
                 qparams = observer.calculateQParams();
-                return new NDList(Quantizer.fakeQuantize(y, qparams, training));
+                out = Quantizer.fakeQuantize(y, qparams, training);
+                break;
             case FAKE_QUANT:
             default:
                 if (qparams == null) {
                     throw new IllegalStateException("Observed in FAKE_QUANT mode without qparams: call freeze()");
                 }
-                return new NDList(Quantizer.fakeQuantize(y, qparams, training));
+                out = Quantizer.fakeQuantize(y, qparams, training);
         }
+        if (t != null) {
+            t.leave(this);
+        }
+        return new NDList(out);
+    }
+
+    /** Set by {@link Ptq} for one tracing forward after convert; null otherwise. */
+    void trace(GridTrace t) {
+        this.trace = t;
     }
 
     @Override

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.convolutional.Conv2d;
@@ -14,10 +15,12 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import labkit.nn.Act;
 import labkit.nn.Add;
 import labkit.nn.BlockTree;
 import labkit.nn.ConvAct;
+import labkit.nn.GlobalAvgPool;
 import labkit.nn.QuantStub;
 import tech.tablesaw.api.DoubleColumn;
 import tech.tablesaw.api.IntColumn;
@@ -36,9 +39,15 @@ import tech.tablesaw.api.Table;
  * {@link QuantStub}, fused {@link ConvAct}, unfused Conv2d/Linear, unfused BatchNorm, residual {@link Add} and
  * lone activation; one
  * weight observer per Conv2d/Linear. The model is changed in place (as {@code prepare(..., inplace=True)}).
- * Biases stay float32 (PyTorch's int8 kernels quantize them to int32 internally with scale
- * {@code input_scale × weight_scale}; the difference is below one int8 step), and pooling/dropout outputs are not
- * re-quantized.
+ *
+ * <p>{@link #convert()} also does what torch's int8 kernels do beyond rounding weights and activations: each
+ * conv/linear bias is put on the int32 grid of {@code input_scale × weight_scale} (per output channel, zero point
+ * 0, round half to even, as qnnpack's {@code quantize_per_channel(bias, ..., kQInt32)}), and each
+ * {@link GlobalAvgPool} between quantized tensors is wrapped in a frozen {@link Observed} that rounds its output
+ * onto its input's grid (torch's quantized {@code adaptive_avg_pool2d} keeps the input's scale and zero point).
+ * Which grid a layer's input lies on is found by one tracing forward with a seeded random input: the last
+ * quantized output before it, checked value by value; a layer whose input is on no known grid keeps a float bias
+ * (listed by {@link #floatBiases()}).
  */
 public final class Ptq {
     private final Block model;
@@ -49,6 +58,10 @@ public final class Ptq {
     private final Map<String, QParams> weightQParams = new LinkedHashMap<>();
     private final boolean qat;
     private final Map<String, QatLayer> qatLayers = new LinkedHashMap<>();
+    private final Map<String, QatConvBn> qatConvBns = new LinkedHashMap<>();
+    private final Map<String, String> weightToActivation = new LinkedHashMap<>();
+    private final Map<String, Observed> pools = new LinkedHashMap<>();
+    private final List<String> floatBiases = new ArrayList<>();
     private boolean converted;
     private int batches;
 
@@ -57,11 +70,65 @@ public final class Ptq {
     }
 
     Ptq(Block model, QConfig qconfig, boolean qat, boolean fuse) {
+        this(model, qconfig, qat, fuse, false);
+    }
+
+    /** With {@code keepBatchNorm} (QAT only), Conv2d → BN (→ ReLU) runs become {@link QatConvBn}s instead of folding. */
+    Ptq(Block model, QConfig qconfig, boolean qat, boolean fuse, boolean keepBatchNorm) {
         this.model = model;
         this.qconfig = qconfig;
         this.qat = qat;
-        this.fused = fuse ? BnFusion.fuse(model) : List.of();
+        List<BnFusion.Fused> f = new ArrayList<>();
+        if (keepBatchNorm) {
+            f.addAll(wrapConvBn(model, qconfig));
+        }
+        if (fuse) {
+            f.addAll(BnFusion.fuse(model));
+        }
+        this.fused = f;
         insertObservers();
+    }
+
+    /**
+     * As {@link BnFusion#fuse} but for QAT with live BatchNorm: each Conv2d → BN (→ ReLU) in a Sequential becomes a
+     * {@link QatConvBn} (in a {@link ConvAct} with the ReLU), the BN/ReLU slots {@link labkit.nn.Identity}.
+     */
+    private static List<BnFusion.Fused> wrapConvBn(Block model, QConfig qconfig) {
+        List<Map.Entry<String, labkit.nn.Sequential>> seqs = new ArrayList<>();
+        BlockTree.visit(model, (path, b) -> {
+            if (b instanceof labkit.nn.Sequential sq && !(b instanceof ConvAct)) {
+                seqs.add(Map.entry(path, sq));
+            }
+        });
+        List<BnFusion.Fused> out = new ArrayList<>();
+        for (Map.Entry<String, labkit.nn.Sequential> e : seqs) {
+            labkit.nn.Sequential sq = e.getValue();
+            List<String> names = BlockTree.childNames(sq);
+            String prefix = e.getKey().isEmpty() ? "" : e.getKey() + ".";
+            for (int i = 0; i + 1 < names.size(); i++) {
+                Block layer = sq.getChildren().valueAt(i);
+                Block next = sq.getChildren().valueAt(i + 1);
+                if (!(layer instanceof Conv2d conv) || !(next instanceof ai.djl.nn.norm.BatchNorm bn)) {
+                    continue;
+                }
+                QatConvBn q = new QatConvBn(conv, bn, qconfig.weight().get());
+                Block after = i + 2 < names.size() ? sq.getChildren().valueAt(i + 2) : null;
+                if (after instanceof Act act && act.kind() == Act.Kind.RELU) {
+                    sq.replaceChild(names.get(i), new ConvAct(q, act));
+                    sq.replaceChild(names.get(i + 1), new labkit.nn.Identity());
+                    sq.replaceChild(names.get(i + 2), new labkit.nn.Identity());
+                    out.add(new BnFusion.Fused(prefix + names.get(i), prefix + names.get(i + 1),
+                            prefix + names.get(i + 2)));
+                    i += 2;
+                } else {
+                    sq.replaceChild(names.get(i), q);
+                    sq.replaceChild(names.get(i + 1), new labkit.nn.Identity());
+                    out.add(new BnFusion.Fused(prefix + names.get(i), prefix + names.get(i + 1), null));
+                    i += 1;
+                }
+            }
+        }
+        return out;
     }
 
     /**
@@ -99,6 +166,13 @@ public final class Ptq {
         List<String> weightPaths = new ArrayList<>();
         collect(model, "", actPaths, weightPaths);
         for (String path : weightPaths) {
+            Block target = BlockTree.get(model, path);
+            if (target instanceof QatConvBn qcb) {
+                qatConvBns.put(path, qcb);
+                weightObservers.put(path, qcb.weightObserver());
+                weightToActivation.put(path, actPaths.contains(path) ? path : path.substring(0, path.length() - 2));
+                continue;
+            }
             Observer o = qconfig.weight().get();
             if (qat) {
                 QatLayer ql = new QatLayer(BlockTree.get(model, path), o);
@@ -108,6 +182,7 @@ public final class Ptq {
                 o.observe(BlockTree.parameters(BlockTree.get(model, path)).get("weight").getArray());
             }
             weightObservers.put(path, o);
+            weightToActivation.put(path, actPaths.contains(path) ? path : path.substring(0, path.length() - 2));
         }
         for (String path : actPaths) {
             Block b = BlockTree.get(model, path);
@@ -127,7 +202,7 @@ public final class Ptq {
             weights.add(path + ".0");
             return;
         }
-        if (b instanceof Conv2d || b instanceof Linear) {
+        if (b instanceof Conv2d || b instanceof Linear || b instanceof QatConvBn) {
             acts.add(path);
             weights.add(path);
             return;
@@ -188,10 +263,45 @@ public final class Ptq {
     }
 
     /**
+     * Calibrates on every image of {@code dataset} (e.g. an {@code ImageFolderDataset} or DJL {@code ArrayDataset})
+     * in its stored order, in batches of {@code batchSize} images (the last batch may be smaller), whatever batch
+     * size the dataset was built with. The batch size matters for moving-average observers: their min/max is
+     * {@code old + averagingConstant × (batch − old)} per batch, so one big batch gives plain min/max and only
+     * several batches make them differ from {@link MinMaxObserver}. The order is fixed (no shuffling) so the same
+     * data always give the same qparams.
+     */
+    public Ptq calibrate(ai.djl.training.dataset.RandomAccessDataset dataset, int batchSize) {
+        if (batchSize < 1) {
+            throw new IllegalArgumentException("calibration batchSize must be >= 1, got " + batchSize);
+        }
+        if (dataset.size() == 0) {
+            throw new IllegalArgumentException("the calibration dataset " + dataset + " has no images");
+        }
+        try (NDManager manager = NDManager.newBaseManager()) {
+            ai.djl.training.dataset.Sampler sampler = new ai.djl.training.dataset.BatchSampler(
+                    new ai.djl.training.dataset.SequenceSampler(), batchSize, false);
+            return calibrate(dataset.getData(manager, sampler), Integer.MAX_VALUE);
+        } catch (java.io.IOException | ai.djl.translate.TranslateException e) {
+            throw new IllegalStateException("cannot read the calibration dataset " + dataset + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
      * Freezes activation qparams, replaces every conv/linear weight by its quantize→dequantize values (int8 grid)
-     * and returns the model, which now computes what PyTorch's int8 model would (up to bias/pool rounding).
+     * and every bias by its int32-grid value ({@code input_scale × weight_scale}), freezes average pools on their
+     * input's grid, and returns the model, which now computes what PyTorch's int8 model would (up to the
+     * kernels' fixed-point requantization).
      */
     public Block convert() {
+        return convert(Map.of());
+    }
+
+    /**
+     * {@link #convert()} with some activation qparams given instead of computed (by layer path): lets a test run
+     * torch's own activation qparams through labkit's simulated kernels, so that kernel differences (bias, pooling,
+     * requantization) are measured apart from observer differences.
+     */
+    Block convert(Map<String, QParams> givenActivations) {
         requireNotConverted("convert");
         for (Map.Entry<String, Observed> e : activations.entrySet()) {
             if (!e.getValue().observer().hasObserved()) {
@@ -199,23 +309,111 @@ public final class Ptq {
                         + "calibrate(batches) before convert()");
             }
         }
-        activations.values().forEach(Observed::freeze);
+        activations.forEach((path, o) -> {
+            if (givenActivations.containsKey(path)) {
+                o.freeze(givenActivations.get(path));
+            } else {
+                o.freeze();
+            }
+        });
         if (qat) {
             qatLayers.forEach((path, ql) -> weightQParams.put(path, ql.freeze()));
-            converted = true;
-            return model;
-        }
-        for (Map.Entry<String, Observer> e : weightObservers.entrySet()) {
-            QParams qp = e.getValue().calculateQParams();
-            Parameter w = BlockTree.parameters(BlockTree.get(model, e.getKey())).get("weight");
-            NDArray arr = w.getArray();
-            try (NDArray fq = Quantizer.fakeQuantize(arr.stopGradient(), qp, false)) {
-                arr.set(fq.toFloatArray());
+            qatConvBns.forEach((path, q) -> {
+                Map.Entry<Block, QParams> f = q.fold(); // BN folded by its running statistics, as torch's convert
+                BlockTree.replace(model, path, f.getKey());
+                weightQParams.put(path, f.getValue());
+            });
+        } else {
+            for (Map.Entry<String, Observer> e : weightObservers.entrySet()) {
+                QParams qp = e.getValue().calculateQParams();
+                Parameter w = BlockTree.parameters(BlockTree.get(model, e.getKey())).get("weight");
+                NDArray arr = w.getArray();
+                try (NDArray fq = Quantizer.fakeQuantize(arr.stopGradient(), qp, false)) {
+                    arr.set(fq.toFloatArray());
+                }
+                weightQParams.put(e.getKey(), qp);
             }
-            weightQParams.put(e.getKey(), qp);
         }
+        quantizeOnInputGrids(true);
         converted = true;
         return model;
+    }
+
+    /**
+     * Wraps every {@link GlobalAvgPool} in a (not yet frozen) {@link Observed}, runs one tracing forward that
+     * records the grid each observed layer's input lies on and freezes the pools whose input is quantized, unwraps
+     * the others, then (with {@code biases}) puts each bias on its int32 grid.
+     */
+    private void quantizeOnInputGrids(boolean biases) {
+        List<String> poolPaths = new ArrayList<>();
+        BlockTree.visit(model, (path, b) -> {
+            if (b instanceof GlobalAvgPool && !path.isEmpty() && !(BlockTree.get(model, path) instanceof Observed)) {
+                poolPaths.add(path);
+            }
+        });
+        for (String path : poolPaths) {
+            Observed w = new Observed(BlockTree.get(model, path), MinMaxObserver.builder().build());
+            BlockTree.replace(model, path, w);
+            pools.put(path, w);
+        }
+        GridTrace trace = new GridTrace(java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>()));
+        Set<Observed> inheritors = trace.inheritors();
+        inheritors.addAll(pools.values());
+        activations.values().forEach(o -> o.trace(trace));
+        pools.values().forEach(o -> o.trace(trace));
+        try (NDManager m = NDManager.newBaseManager()) {
+            long[] dims = model.getInputShapes()[0].getShape().clone();
+            dims[0] = 1;
+            java.util.Random r = new java.util.Random(0);
+            float[] v = new float[Math.toIntExact(new Shape(dims).size())];
+            for (int i = 0; i < v.length; i++) {
+                v[i] = (float) r.nextGaussian();
+            }
+            model.forward(new ParameterStore(m, false), new NDList(m.create(v, new Shape(dims))), false);
+        } finally {
+            activations.values().forEach(o -> o.trace(null));
+            pools.values().forEach(o -> o.trace(null));
+        }
+        for (String path : new ArrayList<>(pools.keySet())) {
+            Observed w = pools.get(path);
+            if (w.mode() != Observed.Mode.FAKE_QUANT) { // its input is float: torch would not run it quantized
+                BlockTree.replace(model, path, w.inner());
+                pools.remove(path);
+            }
+        }
+        if (!biases) {
+            return;
+        }
+        for (Map.Entry<String, QParams> e : weightQParams.entrySet()) {
+            Parameter bp = BlockTree.parameters(BlockTree.get(model, e.getKey())).get("bias");
+            if (bp == null || bp.getArray() == null) {
+                continue;
+            }
+            QParams in = trace.inputOf(activations.get(weightToActivation.get(e.getKey())));
+            if (in == null) {
+                floatBiases.add(e.getKey());
+                continue;
+            }
+            NDArray arr = bp.getArray();
+            arr.set(quantizeBias(arr.toFloatArray(), in.scale()[0], e.getValue()));
+        }
+    }
+
+    /**
+     * Bias values on the int32 grid torch's qnnpack kernels use: per output channel o, scale
+     * {@code s_b = float(double(inputScale) × double(weightScale[o]))}, {@code q = round_half_even(b × (1/s_b))}
+     * clamped to int32, value {@code q × s_b}.
+     */
+    static float[] quantizeBias(float[] bias, float inputScale, QParams weight) {
+        float[] out = new float[bias.length];
+        for (int o = 0; o < bias.length; o++) {
+            float sb = (float) ((double) inputScale * (double) weight.scale()[weight.isPerChannel() ? o : 0]);
+            float inv = 1.0f / sb;
+            double q = Math.rint(bias[o] * inv);
+            q = Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, q));
+            out[o] = (float) (q * sb);
+        }
+        return out;
     }
 
     /**
@@ -237,6 +435,7 @@ public final class Ptq {
                     + activations.size() + " observers (different architecture?)");
         }
         weightQParams.putAll(weights);
+        quantizeOnInputGrids(false); // biases come from the file already on their int32 grid
         converted = true;
     }
 
@@ -253,6 +452,11 @@ public final class Ptq {
 
     public QConfig qconfig() {
         return qconfig;
+    }
+
+    /** The live Conv+BN QAT layers by path (only for {@link Qat#prepareWithBatchNorm}; empty after convert). */
+    Map<String, QatConvBn> qatConvBns() {
+        return converted ? Map.of() : Collections.unmodifiableMap(qatConvBns);
     }
 
     /** What BN fusion folded during {@link #prepare}. */
@@ -280,6 +484,24 @@ public final class Ptq {
         Map<String, QParams> out = new LinkedHashMap<>();
         activations.forEach((k, v) -> out.put(k, v.qparams() != null ? v.qparams() : v.observer().calculateQParams()));
         return out;
+    }
+
+    /**
+     * Average pools frozen on their input's grid by {@link #convert()} (as torch's quantized
+     * {@code adaptive_avg_pool2d}), by path, with those qparams.
+     */
+    public Map<String, QParams> poolQParams() {
+        Map<String, QParams> out = new LinkedHashMap<>();
+        pools.forEach((k, v) -> out.put(k, v.qparams()));
+        return out;
+    }
+
+    /**
+     * Weight layers whose bias stayed float32 at {@link #convert()} because their input lies on no int8 grid the
+     * tracing pass could name (e.g. after a block labkit does not observe); empty for the quantizable MobileNetV2.
+     */
+    public List<String> floatBiases() {
+        return Collections.unmodifiableList(floatBiases);
     }
 
     /** Number of calibration batches seen. */

@@ -12,9 +12,10 @@ import tech.tablesaw.api.Table;
  * Block q = qat.convert();                             // int8-grid weights, frozen activation qparams
  * </pre>
  * Weights are fake-quantized in every forward by {@link QatLayer}s and activations by {@link Observed} wrappers in
- * {@link Observed.Mode#OBSERVE_AND_FAKE_QUANT}; gradients pass straight through. Differences from PyTorch: BN is
- * folded before training (PyTorch's {@code ConvBnReLU2d} keeps updating BN statistics during QAT and folds at
- * convert), and observers update only in training-mode forwards for weights.
+ * {@link Observed.Mode#OBSERVE_AND_FAKE_QUANT}; gradients pass straight through. {@link #prepare} folds BN before
+ * training; {@link #prepareWithBatchNorm} keeps it live as PyTorch's fused QAT {@code ConvBnReLU2d} does (weight
+ * folded with the running std for fake-quant, batch statistics in training, {@link #freezeBatchNorm()} to switch to
+ * the running ones, folded at convert). Weight observers update only in training-mode forwards.
  */
 public final class Qat {
     private final Ptq ptq;
@@ -27,6 +28,45 @@ public final class Qat {
     public static Qat prepare(Block model, QConfig qconfig) {
         Ptq.checkPreparable(model);
         return new Qat(new Ptq(model, qconfig, true));
+    }
+
+    /**
+     * As {@link #prepare} but keeps every Conv2d → BatchNorm (→ ReLU) live as a {@link QatConvBn}, PyTorch's
+     * {@code prepare_qat} on a model fused with {@code fuse_modules_qat}: BN statistics keep updating while the
+     * weights learn the int8 grid; call {@link #freezeBatchNorm()} (or add {@link #freezeBatchNormAfter(int)} to the
+     * training listeners) after a few epochs, as torch's recipes do. {@link #convert()} folds BN by its running
+     * statistics; the result has the layout of {@link #prepare}'s, so {@link QuantizedModelFile} round trips work
+     * the same.
+     */
+    public static Qat prepareWithBatchNorm(Block model, QConfig qconfig) {
+        Ptq.checkPreparable(model);
+        return new Qat(new Ptq(model, qconfig, true, true, true));
+    }
+
+    /**
+     * torch's {@code freeze_bn_stats}: every live BatchNorm (from {@link #prepareWithBatchNorm}) normalizes with
+     * its running statistics from now on and stops updating them. No effect after {@link #prepare}.
+     */
+    public Qat freezeBatchNorm() {
+        ptq.qatConvBns().values().forEach(QatConvBn::freezeBatchNorm);
+        return this;
+    }
+
+    /** A DJL training listener that calls {@link #freezeBatchNorm()} at the end of epoch {@code epochs} (1-based). */
+    public ai.djl.training.listener.TrainingListener freezeBatchNormAfter(int epochs) {
+        if (epochs < 1) {
+            throw new IllegalArgumentException("epochs must be >= 1, got " + epochs);
+        }
+        return new ai.djl.training.listener.TrainingListenerAdapter() {
+            private int seen;
+
+            @Override
+            public void onEpoch(ai.djl.training.Trainer trainer) {
+                if (++seen == epochs) {
+                    freezeBatchNorm();
+                }
+            }
+        };
     }
 
     /** The model to train (changed in place). */

@@ -18,9 +18,11 @@ import labkit.nn.BlockTree;
 
 /**
  * A converted PTQ model on disk: each quantized conv/linear weight as int8 values plus its scale(s) and zero
- * point(s), every other parameter (biases) as float32, and each activation's qparams — about a quarter of the
- * float32 file, like {@code torch.save(quantized_model.state_dict())}. {@link #load} puts it back into a model of
- * the same architecture prepared with the same {@link QConfig}, which then computes the same outputs.
+ * point(s), every other parameter as float32 (biases, already on their int32 grid by {@link Ptq#convert()}; torch's
+ * packed params also keep the bias in float and quantize it in the kernel), and each activation's qparams — about
+ * a quarter of the float32 file, like {@code torch.save(quantized_model.state_dict())}. {@link #load} puts it back
+ * into a model of the same architecture prepared with the same {@link QConfig}, which then computes the same
+ * outputs (average pools are frozen on their input's grid again, from the loaded activation qparams).
  *
  * <p>Format (big-endian, {@link DataOutputStream}): "LKQ1", qconfig name, parameter count, then per parameter its
  * PyTorch-style key, kind (0 float32 / 1 int8), shape, qparams (int8 only) and values; then activation count and

@@ -12,12 +12,14 @@
  * ... train or load weights ...
  * long fp32 = ModelSize.saveFloat(model, dir.resolve("fp32.params"));
  * Ptq ptq = Ptq.prepare(model, QConfig.fbgemm());
- * ptq.calibrate(batches);
+ * ptq.calibrate(calibrationDataset, 16);       // every image, in batches of 16
  * Block int8 = ptq.convert();
  * Table qparams = ptq.qparamsTable();
  * ModelSize size = ModelSize.of(fp32, QuantizedModelFile.save(ptq, dir.resolve("int8.lkq")));
  * </pre>
  * Numbers match PyTorch 1.13 (Debian's {@code python3-torch}) bit for bit for observers and quantize kernels; the
- * fixtures and their generator live under {@code src/test}.
+ * converted model also quantizes biases to int32 and requantizes average pools as torch's int8 kernels do, so with
+ * torch's activation qparams a quantizable MobileNetV2 gives torch's qnnpack int8 outputs. The fixtures and their
+ * generator live under {@code src/test}.
  */
 package labkit.quant;

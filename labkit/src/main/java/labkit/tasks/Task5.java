@@ -67,7 +67,7 @@ import tech.tablesaw.plotly.traces.Trace;
  * <pre>{@code
  * Task5.Data data = Task5.offlineData(Task1.syntheticData(Path.of("data", "shapes")), Task5.samples(), 0);
  * Task5.FloatModel fp32 = Task5.train(data, Task5.epochs(), 0, System.out);
- * Task5.Study study = Task5.quantize(fp32, data, Task5.configs(), Path.of("runs", "task5"));
+ * Task5.Study study = Task5.quantize(fp32, data, Task5.configs(), Path.of("runs", "task5"), Task5.CALIBRATION_BATCH_SIZE);
  * show(study.results()); show(study.weightScalesChart("features.1.conv.0.0.0"));
  * }</pre>
  */
@@ -77,6 +77,14 @@ public final class Task5 {
     /** Names of the three schemes, in table order. */
     public static final String PER_CHANNEL_MINMAX = "per-channel MinMax", PER_TENSOR_MINMAX = "per-tensor MinMax",
             MOVING_AVERAGE = "per-channel MovingAverage";
+    /**
+     * Calibration batch size of {@link #quantize(FloatModel, Data, List, Path)}: 16 images. Moving-average
+     * observers (scheme (c)) update their min/max once per batch ({@code old + 0.01 × (batch − old)}), so they need
+     * several batches to differ from MinMax: with the dataset's own batch size the 50 calibration images of quick
+     * mode are a single batch and (c) would quietly equal MinMax. 16 gives 4 batches in quick mode and 32 in the
+     * full run (500 images), small enough for Binder's memory.
+     */
+    public static final int CALIBRATION_BATCH_SIZE = 16;
     /** The row of the float model in {@link Study#results()}. */
     public static final String FP32 = "fp32";
 
@@ -325,9 +333,18 @@ public final class Task5 {
         }
     }
 
-    /** PTQ of one float model with several schemes, with the float baseline. */
+    /**
+     * PTQ of one float model with several schemes, with the float baseline.
+     *
+     * @param fp32Accuracy top-1 accuracy of the float model on the validation set
+     * @param fp32Bytes size of the saved float model
+     * @param schemes one result per qconfig, in the order given
+     * @param calibrationImages images in the calibration set
+     * @param validationImages images in the validation set
+     * @param calibrationBatchSize images per calibration batch
+     */
     public record Study(double fp32Accuracy, long fp32Bytes, List<Result> schemes, int calibrationImages,
-            int validationImages) {
+            int validationImages, int calibrationBatchSize) {
 
         /** The result of scheme {@code name}; throws listing the names otherwise. */
         public Result scheme(String name) {
@@ -380,7 +397,8 @@ public final class Task5 {
                 weightSqnr.append(round(r.medianWeightSqnrDb(), 1));
             }
             return Table.create("PTQ results (" + validationImages + " validation images, " + calibrationImages
-                    + " calibration images)", model, acc, drop, mb, ratio, agree, logitSqnr, weightSqnr);
+                    + " calibration images in batches of " + calibrationBatchSize + ")", model, acc, drop, mb, ratio,
+                    agree, logitSqnr, weightSqnr);
         }
 
         /**
@@ -553,9 +571,23 @@ public final class Task5 {
 
     /**
      * Quantizes a copy of {@code fp32} with each of {@code configs}: prepare (BN fusion, observers), calibrate on
-     * the whole calibration set, convert, score on the validation set, save to {@code workDir} for the size.
+     * the whole calibration set in batches of {@link #CALIBRATION_BATCH_SIZE}, convert, score on the validation
+     * set, save to {@code workDir} for the size.
      */
     public static Study quantize(FloatModel fp32, Data data, List<QConfig> configs, Path workDir) {
+        return quantize(fp32, data, configs, workDir, CALIBRATION_BATCH_SIZE);
+    }
+
+    /**
+     * As {@link #quantize(FloatModel, Data, List, Path)} with {@code calibrationBatchSize} images per calibration
+     * batch (in the calibration set's order). Moving-average observers update once per batch, so fewer, larger
+     * batches bring them closer to MinMax; a batch holding the whole calibration set makes them equal.
+     */
+    public static Study quantize(FloatModel fp32, Data data, List<QConfig> configs, Path workDir,
+            int calibrationBatchSize) {
+        if (calibrationBatchSize < 1) {
+            throw new IllegalArgumentException("calibrationBatchSize must be >= 1, got " + calibrationBatchSize);
+        }
         try {
             Files.createDirectories(workDir);
         } catch (IOException e) {
@@ -574,7 +606,7 @@ public final class Task5 {
                     ranges.put(path, perChannelRange(BlockTree.parameters(BlockTree.get(copy, path))
                             .get("weight").getArray()));
                 }
-                ptq.calibrate(data.calibrationDataset().getData(manager), Integer.MAX_VALUE);
+                ptq.calibrate(data.calibrationDataset(), calibrationBatchSize);
                 Map<String, float[]> floatWeights = new LinkedHashMap<>(); // fused, before rounding to int8
                 for (String path : ptq.weightObservers().keySet()) {
                     floatWeights.put(path, weightOf(copy, path).toFloatArray());
@@ -589,12 +621,10 @@ public final class Task5 {
                 results.add(new Result(qc.name(), acc, bytes, new LinkedHashMap<>(ptq.weightQParams()),
                         ptq.activationQParams(), ranges, ptq.qparamsTable(), scores.agreement(reference),
                         scores.sqnrDb(reference), weightSqnr));
-            } catch (IOException | TranslateException e) {
-                throw new IllegalStateException("cannot read the calibration images: " + e.getMessage(), e);
             }
         }
         return new Study(fp32Acc, fp32Bytes, results, (int) data.calibrationDataset().size(),
-                (int) data.validationDataset().size());
+                (int) data.validationDataset().size(), calibrationBatchSize);
     }
 
     private static NDArray weightOf(Block model, String path) {

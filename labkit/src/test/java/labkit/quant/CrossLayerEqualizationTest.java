@@ -61,6 +61,132 @@ class CrossLayerEqualizationTest {
         }
     }
 
+    /**
+     * conv3×3(3→8)+BN+ReLU → conv1×1(8→6)+BN+ReLU → conv1×1(6→4)+BN; conv weights uniform in ±weightScale, BN
+     * mean 0, var 1, γ in [0.2, 0.5], β 2 on even channels (so β − 3γ > 0) and 0.1 on odd ones.
+     */
+    static Block absorptionNet(NDManager m, float weightScale, long seed) {
+        Block s = new Sequential()
+                .add("0", labkit.nn.ConvBnAct.builder(8).build())
+                .add("1", labkit.nn.ConvBnAct.builder(6).kernel(1).build())
+                .add("2", labkit.nn.ConvBnAct.builder(4).kernel(1).act(Act.Kind.IDENTITY).build());
+        s.initialize(m, DataType.FLOAT32, new Shape(2, 3, 8, 8));
+        java.util.Random r = new java.util.Random(seed);
+        for (Map.Entry<String, Parameter> e : BlockTree.parameters(s).entrySet()) {
+            NDArray a = e.getValue().getArray();
+            float[] v = new float[(int) a.size()];
+            String k = e.getKey();
+            for (int i = 0; i < v.length; i++) {
+                v[i] = k.endsWith(".0.weight") ? (float) ((2 * r.nextDouble() - 1) * weightScale)
+                        : k.endsWith("running_mean") ? 0f : k.endsWith("running_var") ? 1f
+                        : k.endsWith(".1.weight") ? (float) (0.2 + 0.3 * r.nextDouble())
+                        : i % 2 == 0 ? 2f : 0.1f;
+            }
+            a.set(v);
+        }
+        return s;
+    }
+
+    @Test
+    void highBiasAbsorptionKeepsTheOutputWhenPreActivationsStayAboveC() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray x = m.randomNormal(new Shape(2, 3, 8, 8));
+            Block model = absorptionNet(m, 0.05f, 1);
+            Map<String, Parameter> before = BlockTree.parameters(model);
+            float[] gamma = before.get("0.1.weight").getArray().toFloatArray();
+            float[] beta = before.get("0.1.bias").getArray().toFloatArray();
+            float[] gamma2 = before.get("1.1.weight").getArray().toFloatArray();
+            float[] beta2 = before.get("1.1.bias").getArray().toFloatArray();
+            NDArray ref = TestModels.eval(model, m, x);
+            BnFusion.Fusion f = BnFusion.fuseKeepingStatistics(model);
+            assertEquals(List.of("0.0", "1.0", "2.0"), List.copyOf(f.statistics().keySet()));
+            assertArrayEquals(gamma, f.statistics().get("0.0").gamma());
+            float[] b1 = BlockTree.parameters(model).get("0.0.0.bias").getArray().toFloatArray();
+            float[] w2 = BlockTree.parameters(model).get("1.0.0.weight").getArray().toFloatArray(); // 6×8×1×1
+            float[] b2 = BlockTree.parameters(model).get("1.0.0.bias").getArray().toFloatArray();
+
+            List<CrossLayerEqualization.Absorbed> a = CrossLayerEqualization.absorbHighBias(model, f.statistics());
+            assertEquals(2, a.size());
+            CrossLayerEqualization.Absorbed first = a.get(0);
+            assertEquals("0.0", first.first());
+            assertEquals("1.0", first.second());
+            assertEquals("", first.note());
+            float[] want = new float[8];
+            for (int i = 0; i < 8; i++) {
+                want[i] = Math.max(0, beta[i] - 3 * gamma[i]); // hand-computed: 2 − 3γ on even channels, 0 on odd
+            }
+            assertArrayEquals(want, first.amount(), 1e-6f);
+            assertEquals(4, first.absorbedChannels());
+            float[] b1After = BlockTree.parameters(model).get("0.0.0.bias").getArray().toFloatArray();
+            float[] b2After = BlockTree.parameters(model).get("1.0.0.bias").getArray().toFloatArray();
+            for (int i = 0; i < 8; i++) {
+                assertEquals(b1[i] - want[i], b1After[i], 1e-6f, "layer 1 bias " + i);
+            }
+            for (int o = 0; o < 6; o++) {
+                double add = 0;
+                for (int i = 0; i < 8; i++) {
+                    add += w2[o * 8 + i] * want[i];
+                }
+                // layer 2 gains W2·c of pair (0.0, 1.0) and, as first layer of pair (1.0, 2.0), gives its own c
+                float c2 = Math.max(0, beta2[o] - 3 * gamma2[o]);
+                assertEquals(c2, a.get(1).amount()[o], 1e-6f);
+                assertEquals(b2[o] + add - c2, b2After[o], 1e-5, "layer 2 bias " + o);
+            }
+            NDArray out = TestModels.eval(model, m, x);
+            float err = out.sub(ref).abs().max().getFloat() / ref.abs().max().getFloat();
+            assertTrue(err < 1e-4, "relative change " + err);
+
+            tech.tablesaw.api.Table t = CrossLayerEqualization.absorptionTable(a);
+            assertEquals(2, t.rowCount());
+            assertEquals(List.of("first", "second", "channels", "channels_absorbed", "mean_absorbed", "max_absorbed",
+                    "note"), t.columnNames());
+            assertEquals(4, t.intColumn("channels_absorbed").get(0));
+            assertEquals(first.max(), t.doubleColumn("max_absorbed").get(0), 1e-6);
+        }
+    }
+
+    @Test
+    void absorptionAfterEqualizationUsesTheScaledStatistics() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray x = m.randomNormal(new Shape(2, 3, 8, 8));
+            Block model = absorptionNet(m, 0.05f, 2);
+            float[] gamma = BlockTree.parameters(model).get("0.1.weight").getArray().toFloatArray();
+            NDArray ref = TestModels.eval(model, m, x);
+            BnFusion.Fusion f = BnFusion.fuseKeepingStatistics(model);
+            CrossLayerEqualization.Result r = CrossLayerEqualization.equalize(model);
+            double[] s = r.scales().get("0.0");
+            assertTrue(java.util.Arrays.stream(s).anyMatch(v -> Math.abs(v - 1) > 0.01), "equalization rescaled");
+            List<CrossLayerEqualization.Absorbed> a = CrossLayerEqualization.absorbHighBias(model, f.statistics(), r);
+            for (int i = 0; i < 8; i += 2) {
+                assertEquals((2 - 3 * gamma[i]) / s[i], a.get(0).amount()[i], 1e-5 * a.get(0).amount()[i]);
+            }
+            NDArray out = TestModels.eval(model, m, x);
+            float err = out.sub(ref).abs().max().getFloat() / ref.abs().max().getFloat();
+            assertTrue(err < 1e-4, "relative change " + err);
+        }
+    }
+
+    @Test
+    void absorptionChangesTheOutputWhenPreActivationsFallBelowC() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray x = m.randomNormal(new Shape(2, 3, 8, 8));
+            Block model = absorptionNet(m, 1f, 3); // wide weights: many pre-activations far below β − 3γ
+            NDArray ref = TestModels.eval(model, m, x);
+            BnFusion.Fusion f = BnFusion.fuseKeepingStatistics(model);
+            CrossLayerEqualization.absorbHighBias(model, f.statistics());
+            NDArray out = TestModels.eval(model, m, x);
+            float err = out.sub(ref).abs().max().getFloat() / ref.abs().max().getFloat();
+            assertTrue(err > 1e-3, "relative change " + err);
+            // no statistics: every pair is reported and left alone
+            Block other = absorptionNet(m, 1f, 3);
+            BnFusion.fuse(other);
+            List<CrossLayerEqualization.Absorbed> none = CrossLayerEqualization.absorbHighBias(other, Map.of());
+            assertEquals(2, none.size());
+            assertTrue(none.get(0).note().contains("no BatchNorm statistics"), none.get(0).note());
+            assertEquals(0, none.get(0).absorbedChannels());
+        }
+    }
+
     static Block layer(Block model, String path) {
         Block b = BlockTree.get(model, path);
         return b instanceof ConvAct ca ? ca.layer() : b;

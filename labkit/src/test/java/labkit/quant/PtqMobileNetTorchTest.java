@@ -56,6 +56,29 @@ class PtqMobileNetTorchTest {
         }
     }
 
+    /** A fresh twin PTQ'd with torch's activation qparams frozen in; returns its int8 output on x. */
+    static float[] kernelsOnly(JsonObject fx, JsonObject acts, float[] all, NDManager m, NDArray x) {
+        Block model = MobileNetV2.builder().widthMult(0.35).numClasses(10).quantizable(true).build();
+        model.initialize(m, DataType.FLOAT32, new Shape(2, 3, 32, 32));
+        Map<String, Parameter> params = BlockTree.parameters(model);
+        JsonObject index = fx.getAsJsonObject("index");
+        for (String k : index.keySet()) {
+            int off = index.getAsJsonObject(k).get("offset").getAsInt();
+            float[] v = new float[(int) params.get(k).getArray().size()];
+            System.arraycopy(all, off, v, 0, v.length);
+            params.get(k).getArray().set(v);
+        }
+        Ptq ptq = Ptq.prepare(model, QConfig.qnnpack());
+        ptq.calibrate(x);
+        Map<String, QParams> torchActs = new java.util.HashMap<>();
+        for (String k : acts.keySet()) {
+            torchActs.put(k, QParams.perTensor(Fixtures.floats(acts.getAsJsonObject(k).get("scale"))[0],
+                    Fixtures.ints(acts.getAsJsonObject(k).get("zeroPoint"))[0], QScheme.PER_TENSOR_AFFINE,
+                    QuantDType.QUINT8, 0, 255));
+        }
+        return TestModels.eval(ptq.convert(torchActs), m, x).toFloatArray();
+    }
+
     @Test
     void qnnpackPtqMatchesTorch() throws Exception {
         JsonObject fx = Fixtures.loadObject("mobilenet_v2_w035_ptq.json");
@@ -118,9 +141,25 @@ class PtqMobileNetTorchTest {
                 diff = Math.max(diff, Math.abs(out[i] - torchInt8[i]));
             }
             assertArrayEquals(new int[] {0}, ptq.weightQParams().get("classifier.1").zeroPoint());
+            // the same with torch's own activation qparams: only the simulated kernels differ
+            float[] same = kernelsOnly(fx, acts, all, m, x);
+            int mismatched = 0;
+            float worstSame = 0;
+            for (int i = 0; i < same.length; i++) {
+                float d = Math.abs(same[i] - torchInt8[i]) / outScale;
+                worstSame = Math.max(worstSame, d);
+                mismatched += d > 0.5f ? 1 : 0;
+            }
+            // measured: identical to torch's int8 output (0 of 20 outputs differ). Before biases were put on their
+            // int32 grid, 7 of 20 differed by one step.
+            assertEquals(0, mismatched, mismatched + " of 20 outputs differ from torch's, by up to " + worstSame
+                    + " steps, with torch's own activation qparams");
+            assertTrue(worstSame < 1e-3f, "kernels differ by " + worstSame + " steps");
             assertEquals(117, ptq.qparamsTable().rowCount());
-            // measured: 61/64 scales exact, worst 11%, output within 1.26 steps of torch's qnnpack int8 model
-            assertTrue(diff <= 3 * outScale, "int8 outputs differ by " + diff / outScale + " output steps");
+            // measured: 61/64 scales exact, worst 11% (classifier.1's own scale among them), so end to end the
+            // outputs sit on a slightly different grid: within 2.32 steps of torch's qnnpack int8 model (1.47 with
+            // float biases; the kernels alone are exact, see above: the rest is the histogram search)
+            assertTrue(diff <= 2.5f * outScale, "int8 outputs differ by " + diff / outScale + " output steps");
         }
     }
 }

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
@@ -114,6 +116,112 @@ class PtqTest {
             ptq.convert();
             assertEquals(7, ptq.qparamsTable().rowCount());
         }
+    }
+
+    @Test
+    void movingAverageCalibrationNeedsSeveralBatches() {
+        QConfig minMax = new QConfig("minmax", () -> MinMaxObserver.builder().build(),
+                () -> PerChannelMinMaxObserver.builder().dtype(QuantDType.QINT8)
+                        .qscheme(QScheme.PER_CHANNEL_SYMMETRIC).build());
+        QConfig moving = new QConfig("moving", () -> MovingAverageMinMaxObserver.builder().build(),
+                () -> PerChannelMinMaxObserver.builder().dtype(QuantDType.QINT8)
+                        .qscheme(QScheme.PER_CHANNEL_SYMMETRIC).build());
+        try (NDManager m = NDManager.newBaseManager()) {
+            // 30 images whose batches of 10 have clearly different ranges; the dataset's own batch size is 64
+            NDArray x = NDArrays.concat(new NDList(m.randomNormal(new Shape(10, 3, 16, 16)),
+                    m.randomNormal(new Shape(10, 3, 16, 16)).mul(3f), m.randomNormal(new Shape(10, 3, 16, 16)).mul(0.5f)));
+            ai.djl.training.dataset.ArrayDataset data = new ai.djl.training.dataset.ArrayDataset.Builder()
+                    .setData(x).optLabels(m.zeros(new Shape(30))).setSampling(64, true).build();
+            Ptq a = Ptq.prepare(TestModels.convStack(m, 21), minMax).calibrate(data, 10);
+            Ptq b = Ptq.prepare(TestModels.convStack(m, 21), moving).calibrate(data, 10);
+            Ptq one = Ptq.prepare(TestModels.convStack(m, 21), moving).calibrate(data, 30);
+            assertEquals(3, a.calibrationBatches());
+            assertEquals(1, one.calibrationBatches());
+
+            // hand-computed moving average over the three batches, in float32 like torch
+            float lo = 0;
+            float hi = 0;
+            for (int i = 0; i < 3; i++) {
+                NDArray batch = x.get(i * 10 + ":" + (i * 10 + 10));
+                float bl = batch.min().getFloat();
+                float bh = batch.max().getFloat();
+                if (i == 0) {
+                    lo = bl;
+                    hi = bh;
+                } else {
+                    lo = lo + 0.01f * (bl - lo);
+                    hi = hi + 0.01f * (bh - hi);
+                }
+            }
+            Observer input = b.activationObservers().get("quant").observer();
+            assertEquals(lo, input.minVal()[0], 1e-6f * Math.abs(lo));
+            assertEquals(hi, input.maxVal()[0], 1e-6f * Math.abs(hi));
+            Observer inputMinMax = a.activationObservers().get("quant").observer();
+            assertEquals(x.min().getFloat(), inputMinMax.minVal()[0]);
+            assertEquals(x.max().getFloat(), inputMinMax.maxVal()[0]);
+            // the moving average stays near the first batch's range, min/max takes the widest (second) batch
+            assertTrue(input.maxVal()[0] < 0.6f * inputMinMax.maxVal()[0], input.maxVal()[0] + " vs "
+                    + inputMinMax.maxVal()[0]);
+            for (String layer : a.activationQParams().keySet()) {
+                assertTrue(!a.activationQParams().get(layer).equals(b.activationQParams().get(layer)),
+                        layer + ": moving average equals MinMax after 3 batches");
+                // one batch holding everything: the moving average is plain min/max
+                assertEquals(a.activationQParams().get(layer), one.activationQParams().get(layer), layer);
+            }
+            assertThrows(IllegalArgumentException.class, () -> Ptq.prepare(TestModels.convStack(m, 21), moving)
+                    .calibrate(data, 0));
+        }
+    }
+
+    @Test
+    void biasesOnTheirInt32GridPoolsOnTheirInputsGridAndTheFileRoundTrips(@org.junit.jupiter.api.io.TempDir
+            java.nio.file.Path dir) {
+        try (NDManager m = NDManager.newBaseManager()) {
+            ai.djl.engine.Engine.getInstance().setRandomSeed(31);
+            Block model = PtqTorchTest.twin();
+            model.initialize(m, ai.djl.ndarray.types.DataType.FLOAT32, new Shape(2, 3, 16, 16));
+            TestModels.randomizeBatchNorm(model, 31);
+            Ptq ptq = Ptq.prepare(model, QConfig.qnnpack());
+            NDArray x = m.randomNormal(new Shape(4, 3, 16, 16));
+            ptq.calibrate(x);
+            Block q = ptq.convert();
+            assertEquals(List.of(), ptq.floatBiases());
+            // the classifier's input is the pool's output, which keeps the last conv's qparams
+            QParams in = ptq.activationQParams().get("2.conv.2");
+            assertEquals(in, ptq.poolQParams().get("pool"));
+            QParams w = ptq.weightQParams().get("classifier");
+            float[] b = BlockTree.parameters(q).get("classifier.bias").getArray().toFloatArray();
+            for (int o = 0; o < b.length; o++) {
+                double steps = b[o] / ((double) in.scale()[0] * w.scale()[0]);
+                assertEquals(Math.rint(steps), steps, 1e-3, "classifier bias " + o + " on its int32 grid");
+            }
+            // the pool is wrapped in a frozen fake-quant on its input's grid
+            Observed pool = (Observed) BlockTree.get(q, "pool");
+            assertEquals(Observed.Mode.FAKE_QUANT, pool.mode());
+            assertEquals(in, pool.qparams());
+            assertTrue(pool.inner() instanceof labkit.nn.GlobalAvgPool);
+            NDArray out = TestModels.eval(q, m, x);
+
+            long bytes = QuantizedModelFile.save(ptq, dir.resolve("tiny.lkq"));
+            assertTrue(bytes > 0);
+            Block twin = PtqTorchTest.twin();
+            twin.initialize(m, ai.djl.ndarray.types.DataType.FLOAT32, new Shape(2, 3, 16, 16));
+            Ptq loaded = Ptq.prepare(twin, QConfig.qnnpack());
+            Block back = QuantizedModelFile.load(loaded, dir.resolve("tiny.lkq"));
+            assertEquals(ptq.poolQParams(), loaded.poolQParams());
+            assertArrayEquals(out.toFloatArray(), TestModels.eval(back, m, x).toFloatArray(), 0f);
+        }
+    }
+
+    @Test
+    void biasRoundsHalfToEvenOnInputTimesWeightScale() {
+        QParams w = new QParams(new float[] {0.5f, 0.25f}, new int[] {0, 0}, 0, QScheme.PER_CHANNEL_SYMMETRIC,
+                QuantDType.QINT8, -128, 127);
+        // input scale 0.5: bias scales 0.25 and 0.125; 2.5 and 3.5 steps round to 2 and 4 (half to even)
+        float[] q = Ptq.quantizeBias(new float[] {2.5f * 0.25f, 3.5f * 0.125f}, 0.5f, w);
+        assertArrayEquals(new float[] {0.5f, 0.5f}, q);
+        QParams perTensor = QParams.perTensor(0.1f, 0, QScheme.PER_TENSOR_SYMMETRIC, QuantDType.QINT8, -128, 127);
+        assertArrayEquals(new float[] {-3 * 0.02f}, Ptq.quantizeBias(new float[] {-0.061f}, 0.2f, perTensor), 1e-8f);
     }
 
     @Test

@@ -51,6 +51,30 @@ class PtqTorchTest {
         return Math.abs(a - b) / Math.max(Math.abs(a), Math.abs(b));
     }
 
+    /** A fresh twin PTQ'd with torch's activation qparams frozen in; returns its int8 output on x. */
+    static float[] kernelsOnly(JsonObject fx, String backend, NDManager m, NDArray x) {
+        Block model = twin();
+        model.initialize(m, DataType.FLOAT32, new Shape(2, 3, 16, 16));
+        Map<String, Parameter> params = BlockTree.parameters(model);
+        JsonObject state = fx.getAsJsonObject("state");
+        for (String k : state.keySet()) {
+            params.get(k).getArray().set(Fixtures.floats(state.getAsJsonObject(k).get("data")));
+        }
+        Ptq ptq = Ptq.prepare(model, QConfig.of(backend));
+        for (JsonElement b : fx.getAsJsonArray("calibration")) {
+            ptq.calibrate(Fixtures.tensor(m, b.getAsJsonObject()));
+        }
+        JsonObject acts = fx.getAsJsonObject("activations");
+        Map<String, QParams> given = new java.util.HashMap<>();
+        for (String k : acts.keySet()) {
+            QParams ours = ptq.activationObservers().get(k).observer().calculateQParams();
+            given.put(k, QParams.perTensor(Fixtures.floats(acts.getAsJsonObject(k).get("scale"))[0],
+                    Fixtures.ints(acts.getAsJsonObject(k).get("zeroPoint"))[0], ours.qscheme(), ours.dtype(),
+                    ours.quantMin(), ours.quantMax()));
+        }
+        return TestModels.eval(ptq.convert(given), m, x).toFloatArray();
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"qnnpack", "x86"})
     void matchesTorchEagerPtq(String backend) {
@@ -109,10 +133,29 @@ class PtqTorchTest {
             for (int i = 0; i < ours.length; i++) {
                 worst = Math.max(worst, Math.abs(ours[i] - torchInt8[i]));
             }
-            // qnnpack: within one output step of torch's real int8 kernels. x86 qconfig runs on torch's onednn
-            // engine here (Debian's torch has no fbgemm), whose requantization differs more: 4 steps measured.
-            float allowed = "qnnpack".equals(backend) ? 1.5f : 6f;
+            float[] same = kernelsOnly(fx, backend, m, x);
+            int mismatched = 0;
+            float worstSame = 0;
+            for (int i = 0; i < same.length; i++) {
+                float d = Math.abs(same[i] - torchInt8[i]) / outScale;
+                worstSame = Math.max(worstSame, d);
+                mismatched += d > 0.5f ? 1 : 0;
+            }
+            // qnnpack: within one output step of torch's real int8 kernels, 2 of 10 outputs off by one (3 of 10 before
+            // average pools were requantized on their input's grid; the rest is qnnpack's fixed-point add and pool).
+            // x86 qconfig runs on torch's onednn engine here (Debian's torch has no fbgemm), whose requantization
+            // differs more: 4 steps measured, before and after the bias/pool change, even with torch's own qparams.
+            boolean qnnpack = "qnnpack".equals(backend);
+            float allowed = qnnpack ? 1.01f : 4.01f;
             assertTrue(worst <= allowed * outScale, "int8 outputs differ by " + worst / outScale + " output steps");
+            assertTrue(worstSame <= allowed, "with torch's qparams: " + worstSame + " steps");
+            if (qnnpack) {
+                assertTrue(mismatched <= 2, mismatched + " of 10 outputs differ from torch's qnnpack model");
+            }
+            assertEquals(List.of("pool"), List.copyOf(ptq.poolQParams().keySet()), "pool requantized");
+            assertEquals(ptq.activationQParams().get("2.conv.2"), ptq.poolQParams().get("pool"),
+                    "the pool keeps its input's qparams");
+            assertEquals(List.of(), ptq.floatBiases());
         }
     }
 }

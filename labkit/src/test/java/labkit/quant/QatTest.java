@@ -1,11 +1,14 @@
 package labkit.quant;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
+import java.util.List;
+import java.util.Map;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -16,6 +19,7 @@ import ai.djl.nn.core.Linear;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.loss.Loss;
+import com.google.gson.JsonObject;
 import labkit.nn.BlockTree;
 import labkit.nn.ConvBnAct;
 import labkit.nn.Flatten;
@@ -80,7 +84,9 @@ class QatTest {
             float steps0 = out.sub(qatEval).abs().max().getFloat() / scale;
             // Measured 4 steps (PyTorch single-threaded): the converted model pools and adds biases in float where
             // the QAT graph's fake-quant points sit elsewhere; a tighter match is open work (issue 3 note).
-            assertTrue(steps0 <= 5, "converted model differs from the frozen QAT model by " + steps0 + " output steps");
+            // Measured 2 steps since convert() quantizes biases and requantizes the pool like torch's kernels (4 before,
+            // when they stayed float): the QAT graph itself keeps float biases and an unquantized pool.
+            assertTrue(steps0 <= 3, "converted model differs from the frozen QAT model by " + steps0 + " output steps");
             QParams wq = qat.weightQParams().get("1.0.0");
             assertEquals(QScheme.PER_CHANNEL_SYMMETRIC, wq.qscheme());
             NDArray steps = w.getArray().div(m.create(wq.scale()).reshape(8, 1, 1, 1));
@@ -88,6 +94,140 @@ class QatTest {
             assertEquals(127, qat.state().activationQParams().get("quant").quantMax(), "fbgemm QAT: 0..255 reduced");
             assertEquals(7, qat.qparamsTable().rowCount(), "4 activation + 3 weight rows");
             assertThrows(IllegalStateException.class, () -> qat.state().calibrate(x));
+        }
+    }
+
+    static Block qatNet(NDManager m, long seed) {
+        Engine.getInstance().setRandomSeed((int) seed);
+        Block model = new Sequential().add("quant", new QuantStub())
+                .add(ConvBnAct.builder(8).build())
+                .add(ConvBnAct.builder(8).build())
+                .add("pool", new GlobalAvgPool()).add("flatten", new Flatten())
+                .add("fc", Linear.builder().setUnits(3).build());
+        model.initialize(m, DataType.FLOAT32, new Shape(16, 3, 8, 8));
+        TestModels.randomizeBatchNorm(model, seed);
+        return model;
+    }
+
+    @Test
+    void batchNormStaysLiveUntilFrozenAndFoldsAtConvert(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        try (NDManager m = NDManager.newBaseManager()) {
+            Block model = qatNet(m, 23);
+            NDArray x = m.randomNormal(new Shape(16, 3, 8, 8));
+            NDArray y = x.mean(new int[] {3}).mean(new int[] {2}).argMax(1).toType(DataType.FLOAT32, false);
+            Qat qat = Qat.prepareWithBatchNorm(model, QConfig.qnnpackQat());
+            assertEquals(2, BlockTree.find(model, QatConvBn.class).size());
+            assertEquals(List.of("1.0.0", "2.0.0", "fc"), List.copyOf(qat.state().weightObservers().keySet()));
+            assertEquals(List.of("quant", "1.0", "2.0", "fc"), List.copyOf(qat.state().activationObservers().keySet()));
+            QatConvBn first = (QatConvBn) BlockTree.get(model, "1.0.0");
+            Map<String, Parameter> p = BlockTree.parameters(model);
+            NDArray runningMean = p.get("1.0.0.bn.running_mean").getArray();
+
+            // eval: conv with the weight folded by the running std, fake-quantized, then BN = the folded conv
+            NDArray evalOut = first.forward(new ParameterStore(m, false), new NDList(x), false).singletonOrThrow();
+            Block folded = BnFusion.fold(BlockTree.get(model, "1.0.0.conv"), (ai.djl.nn.norm.BatchNorm)
+                    BlockTree.get(model, "1.0.0.bn"));
+            QParams wq = first.weightObserver().calculateQParams();
+            NDArray fw = folded.getParameters().get("weight").getArray();
+            fw.set(Quantizer.fakeQuantize(fw, wq, false).toFloatArray());
+            NDArray foldedOut = TestModels.eval(folded, m, x);
+            float rel = evalOut.sub(foldedOut).abs().max().getFloat() / foldedOut.abs().max().getFloat();
+            assertTrue(rel < 1e-5, "eval output vs folded fake-quant conv: " + rel);
+
+            // training: batch statistics, running statistics updated; frozen: running statistics, not updated
+            float[] mean0 = runningMean.toFloatArray();
+            first.forward(new ParameterStore(m, false), new NDList(x), true);
+            float[] mean1 = runningMean.toFloatArray();
+            assertTrue(!java.util.Arrays.equals(mean0, mean1), "running mean updates in training");
+            Loss loss = Loss.softmaxCrossEntropyLoss();
+            float firstLoss = 0;
+            float lastLoss = 0;
+            for (int step = 0; step < 30; step++) {
+                try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                    NDArray out = qat.model().forward(new ParameterStore(m, false), new NDList(x), true)
+                            .singletonOrThrow();
+                    NDArray l = loss.evaluate(new NDList(y), new NDList(out));
+                    lastLoss = l.getFloat();
+                    gc.backward(l);
+                }
+                if (step == 0) {
+                    firstLoss = lastLoss;
+                    assertTrue(p.get("1.0.0.conv.weight").getArray().getGradient().abs().sum().getFloat() > 0);
+                    assertTrue(p.get("1.0.0.bn.weight").getArray().getGradient().abs().sum().getFloat() > 0,
+                            "gradient reaches BN's gamma");
+                }
+                for (Parameter q : p.values()) {
+                    if (q.requiresGradient()) {
+                        NDArray a = q.getArray();
+                        a.set(a.sub(a.getGradient().mul(0.5f)).toFloatArray());
+                    }
+                }
+                if (step == 19) {
+                    qat.freezeBatchNormAfter(1).onEpoch(null);
+                    assertTrue(first.batchNormFrozen());
+                }
+            }
+            assertTrue(lastLoss < 0.8 * firstLoss, "loss " + firstLoss + " -> " + lastLoss);
+            float[] frozenMean = runningMean.toFloatArray();
+            NDArray trainOut = first.forward(new ParameterStore(m, false), new NDList(x), true).singletonOrThrow();
+            assertArrayEquals(frozenMean, runningMean.toFloatArray(), "frozen BN keeps its running statistics");
+            assertArrayEquals(first.forward(new ParameterStore(m, false), new NDList(x), false).singletonOrThrow()
+                    .toFloatArray(), trainOut.toFloatArray(), 1e-6f, "frozen BN normalizes as in eval");
+
+            // convert folds BN by its running statistics into the layout Ptq.prepare gives, so files round trip
+            for (var o : BlockTree.find(model, Observed.class)) {
+                o.getValue().mode(Observed.Mode.FAKE_QUANT);
+            }
+            Block q = qat.convert();
+            assertEquals(0, BlockTree.find(q, QatConvBn.class).size());
+            NDArray out = TestModels.eval(q, m, x);
+            QuantizedModelFile.save(qat.state(), dir.resolve("qat.lkq"));
+            Ptq twin = Ptq.prepare(qatNet(m, 24), QConfig.qnnpackQat());
+            assertEquals(BlockTree.parameters(q).keySet(), BlockTree.parameters(twin.model()).keySet());
+            Block loaded = QuantizedModelFile.load(twin, dir.resolve("qat.lkq"));
+            assertArrayEquals(out.toFloatArray(), TestModels.eval(loaded, m, x).toFloatArray(), 0f);
+            assertThrows(IllegalArgumentException.class, () -> qat.freezeBatchNormAfter(0));
+        }
+    }
+
+    /**
+     * torch 1.13's nni.qat.ConvBnReLU2d on the same weights, weight fake-quant as labkit's qnnpack QAT weight
+     * observer (torch's plain FakeQuantize; see the generator for its fused variant): train, eval, freeze_bn.
+     */
+    @Test
+    void convBnMatchesTorchsFusedQatModule() {
+        JsonObject fx = Fixtures.loadObject("qat_convbn.json");
+        try (NDManager m = NDManager.newBaseManager()) {
+            ai.djl.nn.convolutional.Conv2d conv = ai.djl.nn.convolutional.Conv2d.builder()
+                    .setKernelShape(new Shape(3, 3)).setFilters(4).optPadding(new Shape(1, 1)).optBias(false).build();
+            QatConvBn q = new QatConvBn(conv, ConvBnAct.batchNorm(1e-5f), QConfig.qnnpackQat().weight().get());
+            q.initialize(m, DataType.FLOAT32, new Shape(4, 3, 6, 6));
+            Map<String, Parameter> p = BlockTree.parameters(q);
+            JsonObject state = fx.getAsJsonObject("state");
+            for (String k : state.keySet()) {
+                p.get(k.equals("weight") ? "conv.weight" : k).getArray()
+                        .set(Fixtures.floats(state.getAsJsonObject(k).get("data")));
+            }
+            NDArray x = Fixtures.tensor(m, fx.getAsJsonObject("x"));
+            NDArray train = ai.djl.nn.Activation.relu(q.forward(new ParameterStore(m, false), new NDList(x), true)
+                    .singletonOrThrow());
+            JsonObject after = fx.getAsJsonObject("after_train");
+            assertArrayEquals(Fixtures.floats(fx.getAsJsonObject("train").get("data")), train.toFloatArray(), 1e-4f);
+            assertArrayEquals(Fixtures.floats(after.getAsJsonObject("running_mean").get("data")),
+                    p.get("bn.running_mean").getArray().toFloatArray(), 1e-6f, "running mean updated like torch's");
+            assertArrayEquals(Fixtures.floats(after.getAsJsonObject("running_var").get("data")),
+                    p.get("bn.running_var").getArray().toFloatArray(), 1e-6f, "running var (unbiased) like torch's");
+            assertEquals(Fixtures.floats(after.get("weight_scale"))[0], q.weightObserver().calculateQParams().scale()[0],
+                    "fake-quant scale of the folded weight");
+            NDArray eval = ai.djl.nn.Activation.relu(q.forward(new ParameterStore(m, false), new NDList(x), false)
+                    .singletonOrThrow());
+            assertArrayEquals(Fixtures.floats(fx.getAsJsonObject("eval").get("data")), eval.toFloatArray(), 1e-4f);
+            q.freezeBatchNorm();
+            NDArray frozen = ai.djl.nn.Activation.relu(q.forward(new ParameterStore(m, false), new NDList(x), true)
+                    .singletonOrThrow());
+            assertArrayEquals(Fixtures.floats(fx.getAsJsonObject("frozen").get("data")), frozen.toFloatArray(), 1e-4f);
+            assertArrayEquals(Fixtures.floats(fx.getAsJsonObject("frozen_running_mean").get("data")),
+                    p.get("bn.running_mean").getArray().toFloatArray(), 1e-6f);
         }
     }
 }

@@ -40,7 +40,10 @@ class Task5Test {
 
         try (Task5.FloatModel fp32 = Task5.train(data, 1, 0, null)) {
             assertEquals(1, fp32.history().size());
-            Task5.Study study = Task5.quantize(fp32, data, Task5.configs(), tmp.resolve("work"));
+            // 10 calibration images in batches of 4 (4, 4, 2): the moving average sees three updates
+            Task5.Study study = Task5.quantize(fp32, data, Task5.configs(), tmp.resolve("work"), 4);
+            assertEquals(4, study.calibrationBatchSize());
+            assertTrue(study.results().name().contains("batches of 4"), study.results().name());
 
             String dw = "features.1.conv.0.0.0"; // first depthwise conv (ConvBnAct fused to ConvAct: conv at .0)
             QParams a = study.scheme(Task5.PER_CHANNEL_MINMAX).weights().get(dw);
@@ -62,6 +65,13 @@ class Task5Test {
             // activations: per-tensor in every scheme; MinMax and MovingAverage differ after several batches
             assertEquals(1, study.scheme(Task5.MOVING_AVERAGE).activations().get("quant").scale().length);
             assertEquals(QScheme.PER_TENSOR_AFFINE, study.scheme(Task5.MOVING_AVERAGE).activations().get("quant").qscheme());
+            long differ = study.scheme(Task5.MOVING_AVERAGE).activations().entrySet().stream()
+                    .filter(e -> !e.getValue().equals(study.scheme(Task5.PER_CHANNEL_MINMAX).activations().get(e.getKey())))
+                    .count();
+            assertTrue(differ > study.scheme(Task5.MOVING_AVERAGE).activations().size() / 2,
+                    differ + " activation qparams differ between MovingAverage and MinMax");
+            assertThrows(IllegalArgumentException.class,
+                    () -> Task5.quantize(fp32, data, Task5.configs(), tmp.resolve("work"), 0));
 
             Table t = study.results();
             assertEquals(List.of("model", "accuracy_%", "vs_fp32_points", "size_MB", "size_vs_fp32_%",
