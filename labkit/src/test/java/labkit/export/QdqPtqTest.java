@@ -53,10 +53,10 @@ class QdqPtqTest {
             ExportResult r = OnnxExporter.builder().build().exportInt8(q, s, QdqPlan.of(ptq), f);
             assertEquals(List.of(), QdqExportTest.saturation(r));
             // the classifier tail (pool → flatten → linear) has no observer before the linear: float in ORT, as predicted
-            Map<String, Integer> ort = OrtModel.optimizedOpCounts(f);
+            Map<String, Integer> ortOps = OrtModel.optimizedOpCounts(f);
             assertEquals(DepthNetQdqTest.floatOps(r).keySet(), java.util.Set.of("Flatten", "Gemm", "GlobalAveragePool"),
-                    r.warnings() + " / ORT: " + ort);
-            DepthNetQdqTest.floatOps(r).forEach((op, n) -> assertEquals(ort.get(op), n, op + ": " + ort));
+                    r.warnings() + " / ORT: " + ortOps);
+            DepthNetQdqTest.floatOps(r).forEach((op, n) -> assertEquals(ortOps.get(op), n, op + ": " + ortOps));
             assertTrue(r.opCounts().get("QuantizeLinear") > 30, r.opCounts().toString());
             try (OrtModel ort = OrtModel.open(f, 1)) {
                 NDArray got = ort.predict(x);
