@@ -26,7 +26,7 @@ import tech.tablesaw.api.Table;
 /**
  * {@code labkit bench engines}: one latency table per model — DJL eager fp32, DJL with BatchNorm folded, ONNX
  * Runtime fp32 and (for quantizable models) ONNX Runtime static QDQ int8 from labkit's PTQ with per-channel
- * (fbgemm qconfig) and per-tensor weights — at 1 and 2 threads, interleaved, with file sizes and each variant's max
+ * (PerChannelMinMaxObserver) and per-tensor weights, both with 7-bit MinMax activations — at 1 and 2 threads, interleaved, with file sizes and each variant's max
  * output difference from DJL fp32; the header states the CPU, its load and the protocol. Weights are seeded random
  * and PTQ calibrates on random images: latency does not depend on the values (accuracy does: see the notebook).
  */
@@ -81,7 +81,7 @@ public final class EnginesBench {
         }, c.input()).threads(threads).rounds(rounds).reps(reps).dir(dir)
                 .qualityColumns(c.name().equals("depth") ? new String[] {"SSIM"} : new String[] {"top-1"});
         if (c.quantizable()) {
-            b.int8("per-channel", QConfig.fbgemm()).int8("per-tensor", perTensor()).calibration(ptq -> {
+            b.int8("per-channel", labkit.tasks.Deployment.perChannel()).int8("per-tensor", perTensor()).calibration(ptq -> {
                 Random cr = new Random(3);
                 try (NDManager m = NDManager.newBaseManager()) {
                     for (int i = 0; i < 4; i++) {

@@ -98,7 +98,7 @@ public final class EngineComparison {
 
     /** Per int8 file name: the int8 and float kernels of ONNX Runtime's optimised graph, after {@link #run()}. */
     public Map<String, String> ortKernels() {
-        return Map.copyOf(ortKernels);
+        return java.util.Collections.unmodifiableMap(new LinkedHashMap<>(ortKernels));
     }
 
     /** Exports every form, scores it, and measures all variants interleaved; returns the table. */
@@ -108,6 +108,7 @@ public final class EngineComparison {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create the folder for the ONNX files " + dir + ": " + e.getMessage(), e);
         }
+        ai.djl.engine.Engine.getEngine("PyTorch"); // loads the natives JniUtils needs
         int djlThreadsBefore = JniUtils.getNumThreads();
         List<AutoCloseable> open = new ArrayList<>();
         List<String> engines = new ArrayList<>();

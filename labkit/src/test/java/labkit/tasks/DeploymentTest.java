@@ -32,6 +32,8 @@ class DeploymentTest {
         assertTrue(a.contains("VNNI"), a);
         String slower = Deployment.analysis(table(20, 8, 10, 5));
         assertTrue(slower.contains("1.25× slower"), slower);
+        assertTrue(slower.contains("Per-tensor weights take 5.00 ms, 2.00× faster than per-channel"), slower);
+        assertTrue(a.contains("Per-tensor weights take 5.00 ms, 1.25× slower than per-channel"), a);
     }
 
     @Test
