@@ -119,13 +119,11 @@ public final class EngineComparison {
             for (int i = 0; i < xv.length; i++) {
                 xv[i] = (float) r.nextGaussian();
             }
-            NDArray x = m.create(xv, input);
-            ParameterStore ps = new ParameterStore(m, false);
             EngineBench.Builder b = EngineBench.builder().warmup(warmup).rounds(rounds).reps(reps)
                     .qualityColumns(qualityColumns.toArray(new String[0]));
 
             Block eager = model.apply(m);
-            float[] ref = eager.forward(ps, new NDList(x), false).head().toFloatArray();
+            float[] ref = forward(eager, xv, m);
             Map<String, Double> eagerQ = score(djlInference(eager, m));
             for (int t : threads) {
                 b.add(new EngineBench.Variant("DJL eager fp32", t, () -> JniUtils.setNumThreads(t),
@@ -135,7 +133,7 @@ public final class EngineComparison {
             }
             Block fused = model.apply(m);
             BnFusion.fuse(fused);
-            String fusedDiff = diff(ref, fused.forward(ps, new NDList(x), false).head().toFloatArray()) + " vs DJL fp32";
+            String fusedDiff = diff(ref, forward(fused, xv, m)) + " vs DJL fp32";
             Map<String, Double> fusedQ = score(djlInference(fused, m));
             for (int t : threads) {
                 b.add(new EngineBench.Variant("DJL BN-fused fp32", t, () -> JniUtils.setNumThreads(t),
@@ -149,13 +147,17 @@ public final class EngineComparison {
             List<Form> forms = new ArrayList<>();
             forms.add(new Form("ORT fp32", "fp32", fp32, ref, "DJL fp32"));
             for (Map.Entry<String, QConfig> e : int8.entrySet()) {
-                Block q = model.apply(m);
-                Ptq ptq = Ptq.prepare(q, e.getValue());
-                calibration.accept(ptq);
-                ptq.convert();
-                float[] sim = q.forward(ps, new NDList(x), false).head().toFloatArray();
+                float[] sim;
                 Path f = dir.resolve(name + "_int8_" + e.getKey().replaceAll("[^A-Za-z0-9.-]+", "_") + ".onnx");
-                ExportResult er = OnnxExporter.builder().build().exportInt8(q, input, QdqPlan.of(ptq), f);
+                ExportResult er;
+                try (NDManager qm = m.newSubManager()) { // the quantized DJL copy is only needed until it is exported
+                    Block q = model.apply(qm);
+                    Ptq ptq = Ptq.prepare(q, e.getValue());
+                    calibration.accept(ptq);
+                    ptq.convert();
+                    sim = forward(q, xv, qm);
+                    er = OnnxExporter.builder().build().exportInt8(q, input, QdqPlan.of(ptq), f);
+                }
                 er.warnings().forEach(w -> warnings.add(e.getKey() + ": " + w));
                 String kernels = kernels(f);
                 ortKernels.put(f.getFileName().toString(), kernels);
@@ -204,6 +206,14 @@ public final class EngineComparison {
 
     private Map<String, Double> score(UnaryOperator<NDArray> infer) {
         return evaluation == null ? Map.of() : evaluation.score(infer);
+    }
+
+    /** One eval-mode forward in a sub-manager (its intermediate arrays freed at once); the first output's values. */
+    private float[] forward(Block block, float[] xv, NDManager m) {
+        try (NDManager s = m.newSubManager()) {
+            return block.forward(new ParameterStore(s, false), new NDList(s.create(xv, input)), false).head()
+                    .toFloatArray();
+        }
     }
 
     /** DJL inference for evaluation: eval-mode forward, the result in the input's manager. */
