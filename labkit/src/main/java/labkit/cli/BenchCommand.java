@@ -127,7 +127,8 @@ public final class BenchCommand implements Runnable {
 
     /** Inference latency per engine (DJL, ONNX Runtime) and model form, interleaved, at 1 and 2 threads. */
     @Command(name = "engines", mixinStandardHelpOptions = true,
-            description = "Latency table per model: DJL eager fp32 vs ONNX Runtime (batch 1), interleaved rounds.")
+            description = "Latency table per model: DJL eager/BN-fused fp32 vs ONNX Runtime fp32/int8 (batch 1),"
+                    + " interleaved rounds, file sizes and quality (n/a for untrained weights; see --trained).")
     static final class Engines implements Runnable {
         @Option(names = "--model", split = ",", description = "models, comma-separated (default ${DEFAULT-VALUE})")
         List<String> models = List.of("mobilenet_v2", "depth");
@@ -144,11 +145,20 @@ public final class BenchCommand implements Runnable {
         @Option(names = "--dir", description = "where the ONNX files go (default ${DEFAULT-VALUE})")
         java.nio.file.Path dir = java.nio.file.Path.of("labkit-output", "engines");
 
+        @Option(names = "--trained", description = "score trained models (top-1, SSIM) instead of timing untrained"
+                + " 224² ones: trains Task 5's small MobileNetV2 on the offline shapes (32²) and a small DepthNet on the"
+                + " synthetic depth scenes (64²) first, a few minutes (LABKIT_QUICK=1: under a minute)")
+        boolean trained;
+
         @Override
         public void run() {
             System.out.println(Labkit.init());
             for (String m : models) {
-                System.out.println(EnginesBench.run(EnginesBench.find(m), threads, rounds, reps, dir).printAll());
+                if (trained) {
+                    System.out.println(EnginesBench.trained(m, threads, rounds, reps, dir).printAll());
+                } else {
+                    System.out.println(EnginesBench.run(EnginesBench.find(m), threads, rounds, reps, dir).printAll());
+                }
             }
         }
     }

@@ -1,42 +1,24 @@
 package labkit.cli;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
-import ai.djl.pytorch.jni.JniUtils;
-import ai.djl.training.ParameterStore;
-import ai.onnxruntime.OnnxTensor;
-import ai.onnxruntime.OrtEnvironment;
-import ai.onnxruntime.OrtException;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.function.Supplier;
-import labkit.export.EngineBench;
-import labkit.export.OnnxExporter;
-import labkit.export.OrtModel;
-import labkit.export.ExportResult;
-import labkit.export.QdqPlan;
+import labkit.export.EngineComparison;
 import labkit.models.DepthNet;
 import labkit.models.MobileNetV2;
 import labkit.models.ResNet;
 import labkit.nn.DeQuantStub;
 import labkit.nn.QuantStub;
 import labkit.nn.Sequential;
-import labkit.quant.BnFusion;
-import labkit.quant.MinMaxObserver;
-import labkit.quant.Ptq;
 import labkit.quant.QConfig;
-import labkit.quant.QScheme;
-import labkit.quant.QuantDType;
 import labkit.models.SuperResolutionNet;
 import labkit.models.Task1Cnn;
 import tech.tablesaw.api.Table;
@@ -44,7 +26,7 @@ import tech.tablesaw.api.Table;
 /**
  * {@code labkit bench engines}: one latency table per model — DJL eager fp32, DJL with BatchNorm folded, ONNX
  * Runtime fp32 and (for quantizable models) ONNX Runtime static QDQ int8 from labkit's PTQ with per-channel
- * (fbgemm qconfig) and per-tensor weights — at 1 and 2 threads, interleaved, with file sizes and each variant's max
+ * (PerChannelMinMaxObserver) and per-tensor weights, both with 7-bit MinMax activations — at 1 and 2 threads, interleaved, with file sizes and each variant's max
  * output difference from DJL fp32; the header states the CPU, its load and the protocol. Weights are seeded random
  * and PTQ calibrates on random images: latency does not depend on the values (accuracy does: see the notebook).
  */
@@ -84,152 +66,83 @@ public final class EnginesBench {
                 + cases().stream().map(Case::name).toList());
     }
 
-    /** Measures {@code c} at each of {@code threads}; ONNX files go to {@code dir}. */
+    /**
+     * Measures {@code c} (seeded random weights, PTQ calibrated on random images) at each of {@code threads}; ONNX
+     * files go to {@code dir}. Quality columns say "n/a": random weights have no meaningful accuracy or SSIM (see
+     * {@code --trained} and {@link labkit.tasks.Deployment}).
+     */
     public static Table run(Case c, int[] threads, int rounds, int reps, Path dir) {
-        try {
-            Files.createDirectories(dir);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot create " + dir, e);
-        }
-        int djlThreadsBefore = JniUtils.getNumThreads();
         String loadBefore = Machine.load();
-        List<AutoCloseable> open = new ArrayList<>();
-        try (NDManager m = NDManager.newBaseManager()) {
+        EngineComparison.Builder b = EngineComparison.builder(c.name(), m -> {
             Block model = c.model().get();
             model.initialize(m, DataType.FLOAT32, c.input());
             seed(model, 1);
-            float[] xv = new float[(int) c.input().size()];
-            Random r = new Random(2);
-            for (int i = 0; i < xv.length; i++) {
-                xv[i] = (float) r.nextGaussian();
-            }
-            NDArray x = m.create(xv, c.input());
-            ParameterStore ps = new ParameterStore(m, false);
-            float[] ref = model.forward(ps, new NDList(x), false).head().toFloatArray();
-
-            Path fp32 = dir.resolve(c.name() + "_fp32.onnx");
-            OnnxExporter.builder().build().export(model, c.input(), fp32);
-            OrtEnvironment env = OrtEnvironment.getEnvironment();
-            OnnxTensor input = OnnxTensor.createTensor(env, FloatBuffer.wrap(xv), c.input().getShape());
-            open.add(input);
-
-            EngineBench.Builder b = EngineBench.builder().rounds(rounds).reps(reps);
-            for (int t : threads) {
-                b.add(new EngineBench.Variant("DJL eager fp32", t, () -> JniUtils.setNumThreads(t),
-                        djl(model, ps, x, m), Double.NaN, "reference"));
-            }
-            // the same weights, BatchNorm folded into the convs (labkit.quant.BnFusion)
-            Block fused = c.model().get();
-            fused.initialize(m, DataType.FLOAT32, c.input());
-            seed(fused, 1);
-            BnFusion.fuse(fused);
-            String fusedDiff = diff(ref, fused.forward(ps, new NDList(x), false).head().toFloatArray());
-            for (int t : threads) {
-                b.add(new EngineBench.Variant("DJL BN-fused fp32", t, () -> JniUtils.setNumThreads(t),
-                        djl(fused, ps, x, m), Double.NaN, fusedDiff + " vs DJL fp32"));
-            }
-            // rows: name, file, the output its difference is measured against (DJL fp32, or labkit's simulated int8)
-            List<Object[]> files = new ArrayList<>();
-            files.add(new Object[] {"ORT fp32", fp32, ref, "DJL fp32"});
-            if (c.quantizable()) {
-                for (String config : new String[] {"per-channel", "per-tensor"}) {
-                    Block q = c.model().get();
-                    q.initialize(m, DataType.FLOAT32, c.input());
-                    seed(q, 1);
-                    Ptq ptq;
-                    try {
-                        ptq = Ptq.prepare(q, config.equals("per-channel") ? QConfig.fbgemm() : perTensor());
-                    } catch (IllegalArgumentException e) {
-                        System.out.println(c.name() + ": no int8 rows, labkit.quant cannot prepare this model: "
-                                + e.getMessage());
-                        break;
-                    }
-                    Random cr = new Random(3);
+            return model;
+        }, c.input()).threads(threads).rounds(rounds).reps(reps).dir(dir)
+                .qualityColumns(c.name().equals("depth") ? new String[] {"SSIM"} : new String[] {"top-1"});
+        if (c.quantizable()) {
+            b.int8("per-channel", labkit.tasks.Deployment.perChannel()).int8("per-tensor", perTensor()).calibration(ptq -> {
+                Random cr = new Random(3);
+                try (NDManager m = NDManager.newBaseManager()) {
                     for (int i = 0; i < 4; i++) {
-                        float[] cv = new float[xv.length];
+                        float[] cv = new float[(int) c.input().size()];
                         for (int j = 0; j < cv.length; j++) {
                             cv[j] = (float) cr.nextGaussian();
                         }
                         ptq.calibrate(m.create(cv, c.input()));
                     }
-                    ptq.convert();
-                    float[] sim = q.forward(ps, new NDList(x), false).head().toFloatArray();
-                    Path f = dir.resolve(c.name() + "_int8_" + config + ".onnx");
-                    ExportResult er = OnnxExporter.builder().build().exportInt8(q, c.input(), QdqPlan.of(ptq), f);
-                    for (String w : er.warnings()) {
-                        System.out.println("warning: " + w);
-                    }
-                    files.add(new Object[] {"ORT int8 " + config, f, sim, "labkit sim. int8"});
                 }
-            }
-            for (Object[] nf : files) {
-                Path f = (Path) nf[1];
-                for (int t : threads) {
-                    OrtModel ort = OrtModel.open(f, t);
-                    open.add(ort);
-                    String diff = diff((float[]) nf[2], ort.run(xv, c.input().getShape()).get(0).values())
-                            + " vs " + nf[3];
-                    b.add(new EngineBench.Variant((String) nf[0], t, () -> { }, () -> ort.runDiscard(input), mb(f),
-                            diff));
-                }
-            }
-            Table table = b.run(c.name() + ", batch 1, input " + c.input());
-            return table.setName(table.name() + " | " + Machine.cpu() + " | load before " + loadBefore + ", after "
-                    + Machine.load());
-        } catch (OrtException e) {
-            throw new IllegalStateException("ONNX Runtime failed: " + e.getMessage(), e);
-        } finally {
-            JniUtils.setNumThreads(djlThreadsBefore);
-            for (AutoCloseable a : open) {
-                try {
-                    a.close();
-                } catch (Exception ignored) {
-                    // best effort
-                }
-            }
+            });
         }
+        EngineComparison cmp = b.build();
+        Table table = cmp.run();
+        cmp.warnings().forEach(w -> System.out.println("warning: " + w));
+        return table.setName(table.name() + " | " + labkit.tasks.Deployment.hardware() + " | load before " + loadBefore
+                + ", after " + Machine.load());
     }
 
     /**
-     * One DJL inference whose input lives in a sub-manager, so every intermediate array of the forward pass is
-     * freed with it (an input from the long-lived manager would keep them all: ~50 MB per MobileNetV2 call).
+     * The table for a trained model, with quality: "mobilenet_v2" is Task 5's offline MobileNetV2 (width 0.5) trained
+     * on Task 1's shapes (32², top-1 on the validation half), "depth" a small DepthNet (width 16, 1 repeat) trained on
+     * the synthetic depth scenes (64², SSIM/MSE on the test rows). Data goes under {@code dir}.
      */
-    private static Runnable djl(Block model, ParameterStore ps, NDArray x, NDManager m) {
-        float[] xv = x.toFloatArray();
-        Shape shape = x.getShape();
-        return () -> {
-            try (NDManager s = m.newSubManager()) {
-                model.forward(ps, new NDList(s.create(xv, shape)), false).head().toFloatArray();
+    public static Table trained(String model, int[] threads, int rounds, int reps, Path dir) {
+        switch (model.toLowerCase(java.util.Locale.ROOT)) {
+            case "mobilenet_v2" -> {
+                labkit.tasks.Task5.Data data = labkit.tasks.Task5.offlineData(
+                        labkit.tasks.Task1.syntheticData(dir.resolve("shapes")), labkit.tasks.Task5.samples(), 0);
+                try (labkit.tasks.Task5.FloatModel fp32 = labkit.tasks.Task5.train(data, labkit.tasks.Task5.epochs(), 0,
+                        null)) {
+                    labkit.tasks.Deployment d = labkit.tasks.Deployment.classifier(fp32, data).threads(threads)
+                            .rounds(rounds).reps(reps).workDir(dir);
+                    Table t = d.run();
+                    d.warnings().forEach(w -> System.out.println("warning: " + w));
+                    return t;
+                }
             }
-        };
+            case "depth" -> {
+                try (labkit.tasks.DepthProject.Results r = labkit.tasks.DepthProject.study(
+                        labkit.tasks.DepthProject.syntheticData(dir.resolve("nyu_data"), 0)).lrs(1e-3)
+                        .augmentationRun(false).imageSize(64).model(16, 1).epochs(labkit.Labkit.quick() ? 1 : 5)
+                        .progress(false).build().run()) {
+                    labkit.tasks.Deployment d = labkit.tasks.Deployment.depth(r.model(r.bestRun()), r.trainSet(),
+                            r.testSet()).threads(threads).rounds(rounds).reps(reps).workDir(dir);
+                    Table t = d.run();
+                    d.warnings().forEach(w -> System.out.println("warning: " + w));
+                    return t;
+                }
+            }
+            default -> throw new IllegalArgumentException("--trained knows 'mobilenet_v2' and 'depth', not '" + model
+                    + "'; drop --trained to time " + model + " with random weights");
+        }
     }
 
     /** Per-tensor symmetric int8 weights, 7-bit (reduce_range) min/max activations. */
     static QConfig perTensor() {
-        return new QConfig("per-tensor", () -> MinMaxObserver.builder().reduceRange(true).build(),
-                () -> MinMaxObserver.builder().dtype(QuantDType.QINT8).qscheme(QScheme.PER_TENSOR_SYMMETRIC).build());
+        return labkit.tasks.Deployment.perTensor();
     }
 
-    static double mb(Path f) {
-        try {
-            return Files.size(f) / 1e6;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
 
-    /** "max |Δ| d / range r": the largest difference next to the reference's value range. */
-    static String diff(float[] ref, float[] got) {
-        double max = 0;
-        double lo = Double.POSITIVE_INFINITY;
-        double hi = Double.NEGATIVE_INFINITY;
-        for (int i = 0; i < ref.length; i++) {
-            max = Math.max(max, Math.abs(ref[i] - got[i]));
-            lo = Math.min(lo, ref[i]);
-            hi = Math.max(hi, ref[i]);
-        }
-        return String.format("max |Δ| %.2g / range %.2g", max, hi - lo);
-    }
 
     /** Seeded random weights: BN statistics included, so folding is exercised (latency does not care). */
     static void seed(Block model, long seed) {

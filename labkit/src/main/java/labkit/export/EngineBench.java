@@ -2,7 +2,12 @@ package labkit.export;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import tech.tablesaw.api.DoubleColumn;
 import tech.tablesaw.api.IntColumn;
 import tech.tablesaw.api.StringColumn;
@@ -11,8 +16,9 @@ import tech.tablesaw.api.Table;
 /**
  * An interleaved latency table for inference engines: every round runs each variant (engine × model form ×
  * threads) {@code reps} times in turn, so load from other processes falls on all variants alike; after warm-up,
- * it reports per variant the median, the 10th/90th percentiles of single calls, and the speed-up over the first
- * variant. Variants are plain closures; {@code before} runs ahead of each variant's turn (e.g. to set DJL's
+ * it reports per variant the median, the 10th/90th percentiles of single calls and their spread (p90 − p10), the
+ * speed-up over the first variant, the file size, each variant's quality metrics (accuracy, SSIM — computed by the
+ * caller on the very model the variant runs) and a note. Variants are plain closures; {@code before} runs ahead of each variant's turn (e.g. to set DJL's
  * thread count).
  *
  * <pre>{@code
@@ -23,15 +29,30 @@ import tech.tablesaw.api.Table;
  * }</pre>
  */
 public final class EngineBench {
-    /** One variant: a name, its thread count, what to do before its turn, the call to time and extra columns. */
-    public record Variant(String name, int threads, Runnable before, Runnable call, double fileMb, String note) {}
+    /**
+     * One variant: a name, its thread count, what to do before its turn, the call to time and extra columns; {@code
+     * quality} holds metric → value (top-1 accuracy, SSIM, …) of the model this variant runs, or is empty.
+     */
+    public record Variant(String name, int threads, Runnable before, Runnable call, double fileMb, String note,
+            Map<String, Double> quality) {
+        public Variant {
+            quality = quality == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(quality));
+        }
+
+        /** A variant without quality values. */
+        public Variant(String name, int threads, Runnable before, Runnable call, double fileMb, String note) {
+            this(name, threads, before, call, fileMb, note, Map.of());
+        }
+    }
 
     private final List<Variant> variants;
     private final int warmup;
     private final int rounds;
     private final int reps;
+    private final List<String> qualityColumns;
 
     private EngineBench(Builder b) {
+        this.qualityColumns = List.copyOf(b.qualityColumns);
         this.variants = List.copyOf(b.variants);
         this.warmup = b.warmup;
         this.rounds = b.rounds;
@@ -72,6 +93,7 @@ public final class EngineBench {
         DoubleColumn median = DoubleColumn.create("median ms");
         DoubleColumn p10 = DoubleColumn.create("p10 ms");
         DoubleColumn p90 = DoubleColumn.create("p90 ms");
+        DoubleColumn spread = DoubleColumn.create("spread ms");
         DoubleColumn speedup = DoubleColumn.create("speed-up");
         DoubleColumn size = DoubleColumn.create("file MB");
         StringColumn note = StringColumn.create("output check");
@@ -89,12 +111,42 @@ public final class EngineBench {
             median.append(round(m));
             p10.append(round(quantile(s, 0.1)));
             p90.append(round(quantile(s, 0.9)));
+            spread.append(round(quantile(s, 0.9) - quantile(s, 0.1)));
             speedup.append(Math.round(base / m * 100) / 100.0);
             size.append(Double.isNaN(x.fileMb()) ? Double.NaN : Math.round(x.fileMb() * 100) / 100.0);
             note.append(x.note() == null ? "" : x.note());
         }
-        return Table.create(title + " — " + rounds + " interleaved rounds × " + reps + " calls after " + warmup
-                + " warm-up calls", name, threads, median, p10, p90, speedup, size, note);
+        Table table = Table.create(title + " — " + rounds + " interleaved rounds × " + reps + " calls after " + warmup
+                + " warm-up calls", name, threads, median, p10, p90, spread, speedup, size);
+        addQuality(table);
+        return table.addColumns(note);
+    }
+
+    /**
+     * One column per quality metric (declared ones first, then any a variant brings): numbers where a variant has
+     * the value; a metric no variant has (e.g. untrained weights) becomes a text column of "n/a".
+     */
+    private void addQuality(Table table) {
+        Set<String> names = new LinkedHashSet<>(qualityColumns);
+        variants.forEach(v -> names.addAll(v.quality().keySet()));
+        for (String metric : names) {
+            if (variants.stream().noneMatch(v -> v.quality().containsKey(metric))) {
+                StringColumn na = StringColumn.create(metric);
+                variants.forEach(v -> na.append("n/a"));
+                table.addColumns(na);
+                continue;
+            }
+            DoubleColumn c = DoubleColumn.create(metric);
+            for (Variant v : variants) {
+                Double q = v.quality().get(metric);
+                if (q == null) {
+                    c.appendMissing();
+                } else {
+                    c.append(Math.round(q * 1e4) / 1e4);
+                }
+            }
+            table.addColumns(c);
+        }
     }
 
     private static double quantile(double[] sorted, double q) {
@@ -111,6 +163,7 @@ public final class EngineBench {
         private int warmup = 10;
         private int rounds = 15;
         private int reps = 10;
+        private final List<String> qualityColumns = new ArrayList<>();
 
         public Builder warmup(int n) { this.warmup = check(n, 0, "warmup"); return this; }
         public Builder rounds(int n) { this.rounds = check(n, 1, "rounds"); return this; }
@@ -121,6 +174,12 @@ public final class EngineBench {
                 throw new IllegalArgumentException(what + " must be >= " + min + ", got " + n);
             }
             return n;
+        }
+
+        /** Declares quality columns (e.g. "top-1", "SSIM"): shown as "n/a" when no variant has values for them. */
+        public Builder qualityColumns(String... names) {
+            qualityColumns.addAll(List.of(names));
+            return this;
         }
 
         /** Adds a variant timed by {@code call}. */

@@ -113,6 +113,9 @@ public final class OnnxExporter {
         }
         g.writeTo(gb);
         warnings.addAll(g.warnings());
+        if (plan != null) {
+            warnings.addAll(floatWarnings(g.floatNodes()));
+        }
         return ModelProto.newBuilder()
                 .setIrVersion(8)
                 .setProducerName("labkit")
@@ -122,6 +125,25 @@ public final class OnnxExporter {
                 .addMetadataProps(meta(FINGERPRINT_KEY, fingerprint(model)))
                 .setGraph(gb)
                 .build();
+    }
+
+    /**
+     * One warning per op type that stays float32 in ONNX Runtime (see {@link OnnxGraph#floatNodes()}), with the
+     * count, up to three block paths and why: the QDQ points are where labkit's observers are, so an op with no
+     * observer between it and the next int8 op (SiLU's x·σ(x), squeeze-excitation's pooled mean and x·scale, the
+     * fast normalised fusion of a BiFPN node, an MBConv residual add) has no int8 kernel to run on.
+     */
+    static List<String> floatWarnings(Map<String, List<String>> floatNodes) {
+        List<String> out = new ArrayList<>();
+        for (Map.Entry<String, List<String>> e : floatNodes.entrySet()) {
+            List<String> paths = e.getValue();
+            String examples = String.join(", ", paths.subList(0, Math.min(3, paths.size())))
+                    + (paths.size() > 3 ? ", …" : "");
+            out.add("float in ONNX Runtime: " + paths.size() + " " + e.getKey() + " (" + examples + "): its input is"
+                    + " not an int8 value or its output is not re-quantized (no labkit observer there), so it computes"
+                    + " in float32 between DequantizeLinear and QuantizeLinear");
+        }
+        return out;
     }
 
     /** Exports {@code model} to {@code file} (parent folders created); returns what was written. */

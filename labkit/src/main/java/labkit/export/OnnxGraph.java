@@ -366,6 +366,64 @@ public final class OnnxGraph {
         return nodes.size();
     }
 
+    /** Ops that move data only: ORT runs them on int8 when a DequantizeLinear feeds them and a QuantizeLinear follows. */
+    private static final Set<String> QDQ_FREE = Set.of("QuantizeLinear", "DequantizeLinear", "Identity");
+
+    /**
+     * The nodes of a QDQ graph that ONNX Runtime cannot run on int8, grouped by op type: a node runs int8 (QLinearConv,
+     * QLinearAdd, QLinearSigmoid, …) only when every non-constant input comes from a DequantizeLinear and every reader
+     * of its output is a QuantizeLinear; any other node computes in float32 between a DequantizeLinear and the next
+     * QuantizeLinear. Returns op type → node names (paths), in graph order.
+     */
+    Map<String, List<String>> floatNodes() {
+        Map<String, Integer> readers = new HashMap<>();
+        Map<String, Boolean> allReadersQuantize = new HashMap<>();
+        for (NodeProto.Builder n : nodes) {
+            for (String in : n.getInputList()) {
+                readers.merge(in, 1, Integer::sum);
+                allReadersQuantize.merge(in, n.getOpType().equals("QuantizeLinear"), Boolean::logicalAnd);
+            }
+        }
+        // ORT drops a Relu (or Clip) right before a QuantizeLinear whose zero point clips at 0 (ReluQuantFusion), so
+        // Conv → Relu → Q still becomes one QLinearConv: such a Relu counts as part of the QuantizeLinear
+        Set<String> reluIntoQ = new HashSet<>();
+        for (NodeProto.Builder n : nodes) {
+            if ((n.getOpType().equals("Relu") || n.getOpType().equals("Clip"))
+                    && readers.getOrDefault(n.getOutput(0), 0) > 0 && allReadersQuantize.getOrDefault(n.getOutput(0), false)) {
+                reluIntoQ.add(n.getOutput(0));
+            }
+        }
+        Map<String, Boolean> readersQuantize = new HashMap<>();
+        for (NodeProto.Builder n : nodes) {
+            for (String in : n.getInputList()) {
+                boolean q = n.getOpType().equals("QuantizeLinear") || reluIntoQ.contains(n.getOutput(0));
+                readersQuantize.merge(in, q, Boolean::logicalAnd);
+            }
+        }
+        Map<String, List<String>> out = new java.util.TreeMap<>();
+        for (NodeProto.Builder n : nodes) {
+            if (QDQ_FREE.contains(n.getOpType()) || reluIntoQ.contains(n.getOutput(0))) {
+                continue;
+            }
+            boolean int8In = true;
+            for (String in : n.getInputList()) {
+                boolean constant = floats.containsKey(in) || others.containsKey(in) || in.isEmpty();
+                NodeProto.Builder p = producers.get(in);
+                if (!constant && (p == null || !p.getOpType().equals("DequantizeLinear"))) {
+                    int8In = false;
+                }
+            }
+            String y = n.getOutput(0);
+            boolean int8Out = readers.getOrDefault(y, 0) > 0 && readersQuantize.getOrDefault(y, false);
+            if (!(int8In && int8Out)) {
+                String name = n.getName();
+                out.computeIfAbsent(n.getOpType(), k -> new ArrayList<>())
+                        .add(name.endsWith("/" + n.getOpType()) ? name.substring(0, name.length() - n.getOpType().length() - 1) : name);
+            }
+        }
+        return out;
+    }
+
     /** Writes nodes and constants into {@code g}; constants nobody reads any more (folded away) are dropped. */
     void writeTo(GraphProto.Builder g) {
         Set<String> read = new HashSet<>();

@@ -94,6 +94,46 @@ public final class OrtModel implements AutoCloseable {
         }
     }
 
+    /**
+     * The op types (with counts) of the graph ONNX Runtime actually runs for {@code file} after its optimisations
+     * (ALL_OPT, as {@link #open} uses): a static QDQ int8 model shows how many convolutions became
+     * {@code com.microsoft:QLinearConv} and how many stayed float {@code Conv}. Contrib ops carry their domain as a
+     * prefix. ORT's own log lines are silenced (error level).
+     */
+    public static Map<String, Integer> optimizedOpCounts(Path file) {
+        if (!Files.isRegularFile(file)) {
+            throw new OnnxModelException("ONNX file " + file.toAbsolutePath() + " does not exist; export the model first");
+        }
+        Path opt = null;
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        try (OrtSession.SessionOptions o = new OrtSession.SessionOptions()) {
+            opt = Files.createTempFile("labkit-ort-optimized", ".onnx");
+            o.setIntraOpNumThreads(1);
+            o.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+            o.setSessionLogLevel(ai.onnxruntime.OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR);
+            o.setOptimizedModelFilePath(opt.toString());
+            try (OrtSession s = env.createSession(file.toString(), o)) {
+                // creating the session writes the optimised graph
+            }
+            ai.onnx.proto.OnnxMl.ModelProto m = ai.onnx.proto.OnnxMl.ModelProto.parseFrom(Files.readAllBytes(opt));
+            Map<String, Integer> ops = new java.util.TreeMap<>();
+            for (ai.onnx.proto.OnnxMl.NodeProto n : m.getGraph().getNodeList()) {
+                ops.merge((n.getDomain().isEmpty() ? "" : n.getDomain() + ":") + n.getOpType(), 1, Integer::sum);
+            }
+            return ops;
+        } catch (OrtException | java.io.IOException e) {
+            throw new OnnxModelException("ONNX Runtime could not optimise " + file + ": " + firstLine(e.getMessage()), e);
+        } finally {
+            if (opt != null) {
+                try {
+                    Files.deleteIfExists(opt);
+                } catch (java.io.IOException ignored) {
+                    // a temp file
+                }
+            }
+        }
+    }
+
     private static String firstLine(String s) {
         if (s == null) {
             return "";

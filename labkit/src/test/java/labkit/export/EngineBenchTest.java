@@ -30,4 +30,17 @@ class EngineBenchTest {
             assertTrue(t.doubleColumn("median ms").get(i) <= t.doubleColumn("p90 ms").get(i));
         }
     }
+
+    @Test
+    void qualityColumnsHoldEachVariantsValuesOrNaWhenNoneHasThem() {
+        Table t = EngineBench.builder().warmup(0).rounds(1).reps(1).qualityColumns("top-1", "SSIM")
+                .add(new EngineBench.Variant("fp32", 1, () -> { }, () -> { }, 2.0, "", java.util.Map.of("top-1", 0.91)))
+                .add(new EngineBench.Variant("int8", 1, () -> { }, () -> { }, 0.5, "", java.util.Map.of()))
+                .run("q");
+        assertEquals(0.91, t.doubleColumn("top-1").get(0));
+        assertTrue(t.doubleColumn("top-1").isMissing(1));
+        assertEquals(List.of("n/a", "n/a"), t.stringColumn("SSIM").asList());
+        assertTrue(t.doubleColumn("spread ms").get(0) >= 0);
+        assertEquals("output check", t.column(t.columnCount() - 1).name());
+    }
 }

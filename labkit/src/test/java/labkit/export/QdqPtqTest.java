@@ -10,6 +10,7 @@ import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import labkit.models.MobileNetV2;
 import labkit.quant.MinMaxObserver;
 import labkit.quant.Ptq;
@@ -50,7 +51,12 @@ class QdqPtqTest {
             NDArray want = q.forward(new ParameterStore(m, false), new NDList(x), false).head();
             Path f = dir.resolve("int8.onnx");
             ExportResult r = OnnxExporter.builder().build().exportInt8(q, s, QdqPlan.of(ptq), f);
-            assertEquals(List.of(), r.warnings());
+            assertEquals(List.of(), QdqExportTest.saturation(r));
+            // the classifier tail (pool → flatten → linear) has no observer before the linear: float in ORT, as predicted
+            Map<String, Integer> ortOps = OrtModel.optimizedOpCounts(f);
+            assertEquals(DepthNetQdqTest.floatOps(r).keySet(), java.util.Set.of("Flatten", "Gemm", "GlobalAveragePool"),
+                    r.warnings() + " / ORT: " + ortOps);
+            DepthNetQdqTest.floatOps(r).forEach((op, n) -> assertEquals(ortOps.get(op), n, op + ": " + ortOps));
             assertTrue(r.opCounts().get("QuantizeLinear") > 30, r.opCounts().toString());
             try (OrtModel ort = OrtModel.open(f, 1)) {
                 NDArray got = ort.predict(x);
