@@ -241,7 +241,9 @@ public final class Task5 {
         return score(model, data, classOf).accuracy();
     }
 
-    /** Accuracy, predicted classes and all logits (row-major, one row per image) of one pass over a data set. */
+    private static final int SCORE_BATCH = 50;
+
+    /** Accuracy, predicted classes and all logits (row-major, one row per image, dataset order) of one pass. */
     record Scores(double accuracy, long[] predictions, float[] logits) {
         /** Fraction of images whose top-1 class equals {@code reference}'s. */
         double agreement(Scores reference) {
@@ -263,7 +265,10 @@ public final class Task5 {
         List<long[]> preds = new ArrayList<>();
         List<float[]> logitRows = new ArrayList<>();
         try (NDManager manager = NDManager.newBaseManager()) {
-            for (Batch b : data.getData(manager)) {
+            // always the same order (the dataset may shuffle): per-image comparisons between models line up
+            ai.djl.training.dataset.Sampler inOrder = new ai.djl.training.dataset.BatchSampler(
+                    new ai.djl.training.dataset.SequenceSampler(), SCORE_BATCH, false);
+            for (Batch b : data.getData(manager, inOrder)) {
                 try (b; NDManager sub = manager.newSubManager()) {
                     NDArray x = b.getData().head();
                     NDArray logits = model.forward(new ParameterStore(sub, false), new NDList(x), false).head();

@@ -30,6 +30,16 @@ class DepthCompressionTest {
                 assertTrue(mb < 0.5 * fp32, t.stringColumn("model").get(i) + ": " + mb + " MB vs fp32 " + fp32);
                 assertTrue(Double.isFinite(t.doubleColumn("test_ssim").get(i)), t.stringColumn("model").get(i));
             }
+            // PTQ rows say how wide their widest activation range is against the median observer's
+            for (int i = 0; i < 11; i++) {
+                String row = t.stringColumn("model").get(i);
+                boolean ptq = row.contains("PTQ") && !row.contains("QAT");
+                assertEquals(ptq, !t.doubleColumn(DepthCompression.ACT_RANGE).isMissing(i), row);
+                if (ptq) {
+                    assertTrue(t.doubleColumn(DepthCompression.ACT_RANGE).get(i) >= 1, row);
+                    assertTrue(!t.stringColumn("widest_activation").get(i).isEmpty(), row);
+                }
+            }
             String text = DepthCompression.analysis(t);
             assertTrue(text.contains("no conv → ReLU → conv pairs"), text);
         }

@@ -91,9 +91,7 @@ class Task5Test {
                     + pt.medianWeightSqnrDb());
             for (Task5.Result r : study.schemes()) {
                 assertTrue(r.agreement() >= 0 && r.agreement() <= 1);
-                // a one-epoch model on 10 images has unsettled BatchNorm statistics, so its logits are far from
-                // its int8 twin's: only sanity here (the notebook's trained model is the real check)
-                assertTrue(Double.isFinite(r.logitSqnrDb()) && r.logitSqnrDb() < 99, r.scheme() + " " + r.logitSqnrDb());
+                assertTrue(r.logitSqnrDb() > 5 && r.logitSqnrDb() < 99, r.scheme() + " logit SQNR " + r.logitSqnrDb());
             }
             Table ws = study.weightSqnr();
             assertEquals(pc.weightSqnrDb().size(), ws.rowCount());
