@@ -7,9 +7,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
-import ai.djl.training.dataset.Batch;
 import ai.djl.training.loss.L2Loss;
-import ai.djl.translate.TranslateException;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -32,9 +30,7 @@ import labkit.plot.DepthPanels;
 import labkit.train.Adam;
 import labkit.train.Fit;
 import labkit.train.History;
-import labkit.train.Mse;
 import labkit.train.ReduceLROnPlateau;
-import labkit.train.Ssim;
 import labkit.train.SsimEvaluator;
 import labkit.train.TrainingCurves;
 import labkit.weights.Downloads;
@@ -459,21 +455,9 @@ public final class DepthProject {
 
     /** Test MSE and SSIM (data range 1) of a block over a data set, in eval mode. */
     public static double[] evaluate(ai.djl.nn.Block block, NyuDepthV2 data) {
-        Mse mse = new Mse();
-        Ssim ssim = new Ssim(1.0);
         try (NDManager m = NDManager.newBaseManager()) {
             ParameterStore ps = new ParameterStore(m, false);
-            for (Batch b : data.getData(m)) {
-                try (b) {
-                    NDArray y = block.forward(ps, b.getData(), false).head();
-                    NDArray t = b.getLabels().head();
-                    mse.update(y, t);
-                    ssim.update(y, t);
-                }
-            }
-        } catch (IOException | TranslateException e) {
-            throw new IllegalStateException("cannot read a test batch: " + e.getMessage(), e);
+            return Deployment.depthScores(x -> block.forward(ps, new NDList(x), false).head(), data);
         }
-        return new double[] {mse.compute(), ssim.compute()};
     }
 }
