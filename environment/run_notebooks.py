@@ -171,7 +171,9 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("paths", nargs="*", default=["notebooks"], help="notebooks or folders (default notebooks/)")
     ap.add_argument("--out", default="build/notebooks", help="output folder (default build/notebooks)")
-    ap.add_argument("--timeout", type=int, default=1800, help="seconds per cell (default 1800)")
+    ap.add_argument("--timeout", type=int, default=None,
+                    help="seconds per cell (default 1800 in quick mode, 21600 in full mode: the project notebook's "
+                         "training cell alone runs 4 trainings of 10 epochs, ~40 min on 2 cores)")
     ap.add_argument("--kernel", default="java", help="kernel name (default java)")
     mode = ap.add_mutually_exclusive_group()
     mode.add_argument("--quick", dest="quick", action="store_true", default=None, help="LABKIT_QUICK=1 (default)")
@@ -179,6 +181,8 @@ def main():
     args = ap.parse_args()
 
     quick = args.quick if args.quick is not None else os.environ.get("LABKIT_QUICK", "1") != "0"
+    if args.timeout is None:
+        args.timeout = 1800 if quick else 21600
     os.environ["LABKIT_QUICK"] = "1" if quick else "0"  # inherited by every kernel we start
     os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
 
