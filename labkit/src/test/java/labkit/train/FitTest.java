@@ -193,4 +193,70 @@ class FitTest {
         assertEquals(20, e0.stream().distinct().count());
         assertEquals(List.of(0L, 1L, 2L), new SeededSampler(3, false).order(3));
     }
+
+    /** Every parameter as floats, by PyTorch-style name. */
+    static Map<String, float[]> snapshot(Block block) {
+        Map<String, float[]> out = new java.util.TreeMap<>();
+        labkit.nn.BlockTree.parameters(block).forEach((k, p) -> out.put(k, p.getArray().toFloatArray()));
+        return out;
+    }
+
+    @Test
+    void frozenBatchNormEpochsKeepRunningStatisticsAndTrainEveryWeight() {
+        Block block = net();
+        List<Map<String, float[]>> afterEpoch = new java.util.ArrayList<>();
+        try (Fit fit = settings(block).epochs(3).freezeBatchNormLastEpochs(1)
+                .onEpochEnd(h -> afterEpoch.add(snapshot(block))).build()) {
+            assertFalse(fit.batchNormFrozen(1));
+            assertTrue(fit.batchNormFrozen(2));
+            fit.fit(train, val);
+        }
+        Map<String, float[]> e2 = afterEpoch.get(1);
+        Map<String, float[]> e3 = afterEpoch.get(2);
+        int stats = 0;
+        int trained = 0;
+        for (String k : e3.keySet()) {
+            boolean same = java.util.Arrays.equals(e2.get(k), e3.get(k));
+            if (k.endsWith("running_mean") || k.endsWith("running_var")) {
+                stats++;
+                assertTrue(same, k + " changed in the frozen epoch");
+                assertFalse(java.util.Arrays.equals(afterEpoch.get(0).get(k), e2.get(k)),
+                        k + " did not change in an ordinary epoch");
+            } else {
+                trained++;
+                assertFalse(same, k + " was not trained in the frozen epoch");
+            }
+        }
+        assertTrue(stats >= 2 && trained >= 6, "stats " + stats + ", trained " + trained);
+    }
+
+    @Test
+    void aFrozenEpochComputesTheEvaluationLoss() {
+        // with a negligible learning rate and no shuffling, a frozen epoch's training loss is the evaluation loss of
+        // the same images; an ordinary epoch's is not (batch statistics and dropout)
+        for (boolean frozen : new boolean[] {true, false}) {
+            Block block = net();
+            History h;
+            try (Fit fit = Fit.builder(block, Loss.softmaxCrossEntropyLoss()).optimizer(Sgd.of(1e-12)).batchSize(8)
+                    .seed(7).shuffle(false).epochs(1).freezeBatchNormLastEpochs(frozen ? 1 : 0).progress(null)
+                    .build()) {
+                h = fit.fit(train, train);
+            }
+            double trainLoss = h.table().doubleColumn(History.TRAIN_LOSS).get(0);
+            double valLoss = h.table().doubleColumn(History.VAL_LOSS).get(0);
+            if (frozen) {
+                assertEquals(valLoss, trainLoss, 1e-5 * Math.abs(valLoss));
+            } else {
+                assertTrue(Math.abs(trainLoss - valLoss) > 1e-3, trainLoss + " vs " + valLoss);
+            }
+        }
+    }
+
+    @Test
+    void freezingMoreEpochsThanTrainedIsAnError() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> settings(net()).epochs(2).freezeBatchNormLastEpochs(3).build());
+        assertTrue(e.getMessage().contains("freezeBatchNormLastEpochs(3)"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> settings(net()).freezeBatchNormLastEpochs(-1));
+    }
 }
