@@ -27,9 +27,18 @@ public record QConfig(String name, Supplier<Observer> activation, Supplier<Obser
                 QConfig::perChannelWeight);
     }
 
-    /** {@code get_default_qconfig("x86")}: the same observers as fbgemm. */
+    /** {@code get_default_qconfig("x86")} in PyTorch 1.13: the same observers as fbgemm. */
     public static QConfig x86() {
         return new QConfig("x86", fbgemm().activation(), fbgemm().weight());
+    }
+
+    /**
+     * {@code get_default_qconfig("onednn")}: Histogram quint8 activations over the full 0..255 range (no
+     * reduce_range: oneDNN, like ONNX Runtime's QLinearConv and labkit's simulation, has no 16-bit accumulation to
+     * protect), per-channel symmetric qint8 weights.
+     */
+    public static QConfig onednn() {
+        return new QConfig("onednn", () -> HistogramObserver.builder().build(), QConfig::perChannelWeight);
     }
 
     /** {@code get_default_qconfig("qnnpack")}: Histogram quint8 activations (full range), per-tensor symmetric qint8 weights. */
@@ -48,6 +57,15 @@ public record QConfig(String name, Supplier<Observer> activation, Supplier<Obser
                 .dtype(QuantDType.QINT8).qscheme(QScheme.PER_CHANNEL_SYMMETRIC).quantRange(-128, 127).build());
     }
 
+    /**
+     * {@code get_default_qat_qconfig("onednn")}: moving-average min/max quint8 activations 0..255 (no
+     * reduce_range) and moving-average per-channel symmetric qint8 weights.
+     */
+    public static QConfig onednnQat() {
+        return new QConfig("onednn_qat", () -> MovingAverageMinMaxObserver.builder().quantRange(0, 255).build(),
+                fbgemmQat().weight());
+    }
+
     /** {@code get_default_qat_qconfig("qnnpack")}: moving-average quint8 activations, per-tensor symmetric qint8 weights. */
     public static QConfig qnnpackQat() {
         return new QConfig("qnnpack_qat", () -> MovingAverageMinMaxObserver.builder().quantRange(0, 255).build(),
@@ -55,14 +73,15 @@ public record QConfig(String name, Supplier<Observer> activation, Supplier<Obser
                         .qscheme(QScheme.PER_TENSOR_SYMMETRIC).quantRange(-128, 127).build());
     }
 
-    /** A preset by PyTorch backend name: "fbgemm", "x86", "qnnpack" (PTQ). */
+    /** A preset by PyTorch backend name: "fbgemm", "x86", "onednn", "qnnpack" (PTQ). */
     public static QConfig of(String backend) {
         switch (backend) {
             case "fbgemm": return fbgemm();
             case "x86": return x86();
+            case "onednn": return onednn();
             case "qnnpack": return qnnpack();
             default: throw new IllegalArgumentException("unknown backend '" + backend
-                    + "': use fbgemm, x86 or qnnpack (or QConfig.fbgemmQat()/qnnpackQat() for QAT)");
+                    + "': use fbgemm, x86, onednn or qnnpack (or QConfig.fbgemmQat()/onednnQat()/qnnpackQat() for QAT)");
         }
     }
 

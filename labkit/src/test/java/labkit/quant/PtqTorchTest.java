@@ -76,7 +76,7 @@ class PtqTorchTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"qnnpack", "x86"})
+    @ValueSource(strings = {"qnnpack", "x86", "onednn"})
     void matchesTorchEagerPtq(String backend) {
         JsonObject fx = Fixtures.loadObject("ptq_tiny.json").getAsJsonObject(backend);
         try (NDManager m = NDManager.newBaseManager()) {
@@ -145,7 +145,9 @@ class PtqTorchTest {
             // average pools were requantized on their input's grid; the rest is qnnpack's fixed-point add and pool).
             // x86 qconfig runs on torch's onednn engine here (Debian's torch has no fbgemm), whose requantization
             // differs more: 4 steps measured, before and after the bias/pool change, even with torch's own qparams.
-            boolean qnnpack = "qnnpack".equals(backend);
+            // onednn: torch's onednn qconfig (full-range activations) executed by its qnnpack kernels, which accumulate
+            // in int32 like labkit (torch's onednn kernels on this AVX2 CPU saturate 16-bit pair sums instead)
+            boolean qnnpack = !"x86".equals(backend);
             float allowed = qnnpack ? 1.01f : 4.01f;
             assertTrue(worst <= allowed * outScale, "int8 outputs differ by " + worst / outScale + " output steps");
             assertTrue(worstSame <= allowed, "with torch's qparams: " + worstSame + " steps");
