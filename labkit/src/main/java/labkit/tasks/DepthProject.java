@@ -299,7 +299,7 @@ public final class DepthProject {
          * so a 1-epoch run (quick mode) freezes none. Without it, a DepthNet trained from scratch on the synthetic
          * set (batch 8) explodes in evaluation mode on about 7% of its own training images (MSE up to 111 against
          * 0.01): depthwise BN channels with running variance ~2e-5 amplify small input differences 200-fold. One
-         * frozen epoch removed that (test MSE 0.103 → 0.013) and with it the huge activation ranges that broke
+         * frozen epoch removed that (test MSE 0.103 → 0.014) and with it the huge activation ranges that broke
          * post-training quantization. 0 trains every epoch with batch statistics.
          */
         public Study freezeBatchNormEpochs(int n) {
