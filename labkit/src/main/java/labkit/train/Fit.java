@@ -438,9 +438,12 @@ public final class Fit implements AutoCloseable {
         return (int) (h & 0x7fffffff);
     }
 
-    /** Closes the model when this fit created it (built from a block). */
+    /** Frees the optimizer's state and closes the model when this fit created it (built from a block). */
     @Override
     public void close() {
+        // the optimizer's state (Adam: two arrays per weight) lives in a sub-manager of the model's; a model the
+        // caller keeps (DepthProject keeps every run's) would otherwise carry it until it is closed
+        b.optimizer.clearState();
         if (ownsModel) {
             model.close();
         }

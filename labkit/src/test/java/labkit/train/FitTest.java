@@ -259,4 +259,23 @@ class FitTest {
         assertTrue(e.getMessage().contains("freezeBatchNormLastEpochs(3)"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> settings(net()).freezeBatchNormLastEpochs(-1));
     }
+
+    @Test
+    void closingTheFitFreesTheOptimizerStateOfAKeptModel() {
+        try (ai.djl.Model model = ai.djl.Model.newInstance("kept")) {
+            model.setBlock(net());
+            Adam adam = Adam.of(1e-3);
+            int params = labkit.nn.BlockTree.parameters(model.getBlock()).size();
+            int during;
+            try (Fit fit = Fit.builder(model, Loss.softmaxCrossEntropyLoss()).optimizer(adam).epochs(1).batchSize(8)
+                    .progress(null).build()) {
+                fit.fit(train);
+                during = model.getNDManager().getManagedArrays().size();
+            }
+            int after = model.getNDManager().getManagedArrays().size();
+            // Adam keeps two buffers per trained weight (the BN running statistics get none)
+            assertTrue(during - after >= params, "freed " + (during - after) + " arrays for " + params + " parameters");
+            assertEquals(0, adam.exportState(java.util.Map.of(), model.getNDManager()).size());
+        }
+    }
 }
