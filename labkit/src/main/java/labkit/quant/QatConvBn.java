@@ -2,6 +2,7 @@ package labkit.quant;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -75,15 +76,23 @@ public final class QatConvBn extends AbstractBlock {
         Map<String, Parameter> b = BlockTree.parameters(bn);
         NDArray w = ps.getValue(conv.getParameters().get("weight"), device, training);
         long out = w.getShape().get(0);
-        NDArray var = ps.getValue(b.get("running_var"), device, training).stopGradient();
-        NDArray std = var.add(BnFusion.epsilon(bn)).sqrt();
-        NDArray scale = b.containsKey("weight") ? ps.getValue(b.get("weight"), device, training).div(std)
-                : std.pow(-1f); // torch: scale_factor = bn.weight / running_std
-        NDArray scaled = w.mul(scale.reshape(out, 1, 1, 1));
-        if (training || !weightObserver.hasObserved()) {
-            weightObserver.observe(scaled.stopGradient());
+        NDArray scale;
+        NDArray wq;
+        try (NDScope scope = new NDScope()) {
+            NDArray var = ps.getValue(b.get("running_var"), device, training).stopGradient();
+            NDArray std = var.add(BnFusion.epsilon(bn)).sqrt();
+            scale = b.containsKey("weight") ? ps.getValue(b.get("weight"), device, training).div(std)
+                    : std.pow(-1f); // torch: scale_factor = bn.weight / running_std
+            NDArray scaled = w.mul(scale.reshape(out, 1, 1, 1));
+            if (training || !weightObserver.hasObserved()) {
+                weightObserver.observe(scaled.stopGradient());
+            }
+            wq = Quantizer.fakeQuantize(scaled, weightObserver.calculateQParams(), training);
+            NDScope.unregister(scale, wq);
         }
-        NDArray wq = Quantizer.fakeQuantize(scaled, weightObserver.calculateQParams(), training);
+        // computed from parameters, so attached to the model's manager: freed with this pass instead (as QatLayer)
+        scale.attach(x.getManager());
+        wq.attach(x.getManager());
         NDArray y = Conv2d.conv2d(x, wq, null, conv.getStride(), conv.getPadding(), conv.getDilation(),
                 conv.getGroups()).singletonOrThrow();
         y = y.div(scale.reshape(1, out, 1, 1));

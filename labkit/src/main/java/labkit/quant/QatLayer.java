@@ -2,6 +2,7 @@ package labkit.quant;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -68,10 +69,18 @@ public final class QatLayer extends AbstractBlock implements Wrapper {
         NDArray w = ps.getValue(layer.getParameters().get("weight"), device, training);
         Parameter bp = layer.getParameters().contains("bias") ? layer.getParameters().get("bias") : null;
         NDArray b = bp != null ? ps.getValue(bp, device, training) : null;
-        if (training || !weightObserver.hasObserved()) {
-            weightObserver.observe(w.stopGradient());
+        NDArray wq;
+        try (NDScope scope = new NDScope()) {
+            if (training || !weightObserver.hasObserved()) {
+                weightObserver.observe(w.stopGradient());
+            }
+            wq = Quantizer.fakeQuantize(w, weightObserver.calculateQParams(), training);
+            NDScope.unregister(wq);
         }
-        NDArray wq = Quantizer.fakeQuantize(w, weightObserver.calculateQParams(), training);
+        // arrays computed from the weights belong to the weights' manager, which lives as long as the model: move
+        // this pass's fake-quantized weight to the input's, so it is freed with the pass (a QAT DepthNet grew by
+        // ~15 MB per training step otherwise)
+        wq.attach(x.getManager());
         if (layer instanceof Conv2d c) {
             return Conv2d.conv2d(x, wq, b, c.getStride(), c.getPadding(), c.getDilation(), c.getGroups());
         }
