@@ -64,6 +64,7 @@ public final class Ptq {
     private final List<String> floatBiases = new ArrayList<>();
     private boolean converted;
     private int batches;
+    private boolean activationRangesFrozen;
 
     Ptq(Block model, QConfig qconfig, boolean qat) {
         this(model, qconfig, qat, true);
@@ -229,6 +230,43 @@ public final class Ptq {
         }
         batches++;
         return this;
+    }
+
+    /**
+     * QAT's PTQ step: one eval-mode forward in which the activation observers only watch (nothing is
+     * fake-quantized), as {@link #calibrate(NDArray)} does for PTQ; modes are restored after.
+     */
+    void calibrateQat(NDArray batch) {
+        requireNotConverted("calibrate");
+        if (activationRangesFrozen) {
+            throw new IllegalStateException("activation ranges are frozen: calibrate before freezeActivationRanges()");
+        }
+        activations.values().forEach(o -> o.mode(Observed.Mode.OBSERVE));
+        try (NDManager sub = batch.getManager().newSubManager()) {
+            NDArray x = batch.toType(DataType.FLOAT32, true);
+            x.attach(sub);
+            model.forward(new ParameterStore(sub, false), new NDList(x), false);
+        } finally {
+            activations.values().forEach(o -> o.mode(Observed.Mode.OBSERVE_AND_FAKE_QUANT));
+        }
+        batches++;
+    }
+
+    /** QAT: every activation fake-quant keeps the qparams its observer holds now and stops observing. */
+    void freezeActivationRanges() {
+        requireNotConverted("freeze activation ranges");
+        activations.forEach((path, o) -> {
+            if (!o.observer().hasObserved()) {
+                throw new IllegalStateException("observer at '" + path + "' has seen no data: train or calibrate "
+                        + "before freezing the activation ranges");
+            }
+        });
+        activations.values().forEach(Observed::freeze);
+        activationRangesFrozen = true;
+    }
+
+    boolean activationRangesFrozen() {
+        return activationRangesFrozen;
     }
 
     /** Runs every batch (e.g. a few hundred calibration images in batches). */

@@ -1,5 +1,6 @@
 package labkit.quant;
 
+import ai.djl.ndarray.NDArray;
 import ai.djl.nn.Block;
 import java.util.Map;
 import tech.tablesaw.api.Table;
@@ -67,6 +68,33 @@ public final class Qat {
                 }
             }
         };
+    }
+
+    /**
+     * The PTQ step before QAT: an eval-mode forward of one float batch in which the activation observers only watch,
+     * as {@link Ptq#calibrate(NDArray)}. With a PTQ activation observer in the qconfig (e.g. {@code new
+     * QConfig("ptq+qat", QConfig.fbgemm().activation(), QConfig.fbgemmQat().weight())}) and
+     * {@link #freezeActivationRanges()} after it, QAT fine-tunes the weights on PTQ's activation grid.
+     */
+    public Qat calibrate(NDArray batch) {
+        ptq.calibrateQat(batch);
+        return this;
+    }
+
+    /**
+     * torch's {@code disable_observer} for the activations: every activation fake-quant keeps the scale and zero
+     * point it holds now, and the rest of training adapts the weights to that fixed grid (torch's QAT recipes do
+     * this for the last epochs). Weight ranges keep following the weights. Call it between epochs (e.g. from
+     * {@code Fit.Builder.onEpochEnd}); it cannot be undone.
+     */
+    public Qat freezeActivationRanges() {
+        ptq.freezeActivationRanges();
+        return this;
+    }
+
+    /** Whether {@link #freezeActivationRanges()} was called. */
+    public boolean activationRangesFrozen() {
+        return ptq.activationRangesFrozen();
     }
 
     /** The model to train (changed in place). */

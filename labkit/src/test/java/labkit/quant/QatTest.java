@@ -262,4 +262,85 @@ class QatTest {
             }
         }
     }
+
+    @Test
+    void frozenActivationRangesStayPutInTrainingAndAreTheConvertedOnes() {
+        for (boolean freeze : new boolean[] {false, true}) {
+            try (NDManager m = NDManager.newBaseManager()) {
+                Block model = qatNet(m, 31);
+                Qat qat = Qat.prepare(model, QConfig.fbgemmQat());
+                ParameterStore ps = new ParameterStore(m, false);
+                NDArray x = m.randomNormal(new Shape(16, 3, 8, 8));
+                IllegalStateException early = assertThrows(IllegalStateException.class, qat::freezeActivationRanges);
+                assertTrue(early.getMessage().contains("'quant'"), early.getMessage());
+                model.forward(ps, new NDList(x), true);
+                if (freeze) {
+                    qat.freezeActivationRanges();
+                    assertTrue(qat.activationRangesFrozen());
+                }
+                Map<String, QParams> before = snapshot(qat);
+                for (int step = 0; step < 10; step++) { // inputs ten times wider than the ones the ranges came from
+                    model.forward(ps, new NDList(x.mul(10)), true);
+                }
+                Map<String, QParams> after = snapshot(qat);
+                float s0 = before.get("quant").scale()[0];
+                float s1 = after.get("quant").scale()[0];
+                if (freeze) {
+                    assertEquals(s0, s1, 0f, "a frozen range does not move");
+                    qat.convert();
+                    before.forEach((path, qp) -> {
+                        assertArrayEquals(qp.scale(), qat.state().activationQParams().get(path).scale(), 0f, path);
+                        assertArrayEquals(qp.zeroPoint(), qat.state().activationQParams().get(path).zeroPoint(), path);
+                    });
+                    assertThrows(IllegalStateException.class, () -> qat.calibrate(x));
+                } else {
+                    assertTrue(s1 > 1.5f * s0, "moving-average ranges follow wider inputs: " + s0 + " -> " + s1);
+                }
+            }
+        }
+    }
+
+    @Test
+    void calibrateGivesPtqsActivationRangesWithoutFakeQuantizing() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            Engine.getInstance().setRandomSeed(43);
+            NDArray x = m.randomNormal(new Shape(16, 3, 8, 8), DataType.FLOAT32);
+            Block ptqModel = qatNet(m, 41);
+            // min/max PTQ observers: a histogram's range search jumps by several percent with small input changes
+            QConfig ptqConfig = new QConfig("minmax", () -> MinMaxObserver.builder().reduceRange(true).build(),
+                    QConfig.fbgemm().weight());
+            Ptq ptq = Ptq.prepare(ptqModel, ptqConfig);
+            ptq.calibrate(x);
+            ptq.calibrate(x.mul(2));
+            ptq.convert();
+            Block qatModel = qatNet(m, 41);
+            Qat qat = Qat.prepare(qatModel, new QConfig("ptq+qat", ptqConfig.activation(),
+                    QConfig.fbgemmQat().weight()));
+            qat.calibrate(x);
+            qat.calibrate(x.mul(2));
+            for (var e : BlockTree.find(qatModel, Observed.class)) {
+                assertEquals(Observed.Mode.OBSERVE_AND_FAKE_QUANT, e.getValue().mode(), "mode restored at " + e.getKey());
+            }
+            qat.freezeActivationRanges();
+            Map<String, QParams> fromPtq = ptq.activationQParams();
+            Map<String, QParams> frozen = snapshot(qat);
+            assertEquals(fromPtq.keySet(), frozen.keySet());
+            // the input sees the same data: the same histogram, the same scale and zero point
+            assertArrayEquals(fromPtq.get("quant").scale(), frozen.get("quant").scale(), 0f);
+            assertArrayEquals(fromPtq.get("quant").zeroPoint(), frozen.get("quant").zeroPoint());
+            // deeper layers differ only by QAT's int8-grid weights (activations are not rounded in calibration)
+            fromPtq.forEach((path, qp) -> {
+                float a = qp.scale()[0];
+                float b = frozen.get(path).scale()[0];
+                assertEquals(a, b, 0.01 * a, path);
+            });
+        }
+    }
+
+    private static Map<String, QParams> snapshot(Qat qat) {
+        Map<String, QParams> out = new java.util.LinkedHashMap<>();
+        qat.state().activationObservers().forEach((path, o) -> out.put(path,
+                o.qparams() != null ? o.qparams() : o.observer().calculateQParams()));
+        return out;
+    }
 }
