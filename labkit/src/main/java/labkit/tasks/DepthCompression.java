@@ -48,23 +48,23 @@ import tech.tablesaw.api.StringColumn;
 import tech.tablesaw.api.Table;
 
 /**
- * The project's compression study: one trained {@link DepthNet} compressed eleven ways, each row scored on the
- * test split. Rows: original; BN-fused; per-channel PTQ (BN not fused: conv, BN and activation each re-quantized);
- * BN-fused + per-channel PTQ; the same with cross-layer equalization first; per-tensor PTQ; BN-fused + per-tensor
- * PTQ; the same with CLE; per-channel PTQ + QAT (the per-channel PTQ row's activation ranges, frozen, with the weights
- * fine-tuned on that grid); per-channel QAT; per-tensor QAT. Per-channel means PyTorch's fbgemm qconfig by default (histogram activations with
- * reduce_range, per-channel symmetric int8 weights; {@link #backend(String)} "onednn" keeps all 8 activation bits);
- * per-tensor keeps the same activation observer and uses one symmetric int8 scale per weight tensor, so the two
- * differ only in the weights. The two QAT-only rows use the matching QAT observers (moving-average min/max), whose
- * ranges are frozen for the last epoch (torch's {@code disable_observer}). Every QAT row keeps BatchNorm live with
- * frozen running statistics ({@link Qat#prepareWithBatchNorm}, torch's QAT {@code ConvBn2d} after
- * {@code freeze_bn_stats}) and trains without stochastic depth. Both matter (measured on the full project run's
- * model): with BN folded before QAT, per-channel PTQ + QAT ended 0.0057 SSIM under float, below PTQ alone (0.0071
- * with stochastic depth on, whose 1/(1-p) rescaling in training pushes activations past the ranges evaluation
- * uses); with live BN it ends 0.004 above float, as 2 epochs of float fine-tuning with frozen BN do. Probably
- * AdamW's per-weight steps suit the unfolded weights: folding scales each channel's weights by its BN gain. CLE only applies to ReLU-family pairs (conv → ReLU → conv after fusion);
- * DepthNet uses SiLU throughout, so its {@code cle_pairs} column says how many pairs CLE found and a row whose
- * CLE found none is the row above it (same weights, same numbers), labelled so.
+ * The project's compression study: one trained {@link DepthNet} compressed eleven ways, each row scored on the test
+ * split. Rows: original; BN-fused; per-channel PTQ (BN not fused: conv, BN and activation each re-quantized); BN-fused
+ * + per-channel PTQ; the same with cross-layer equalization first; per-tensor PTQ; BN-fused + per-tensor PTQ; the same
+ * with CLE; per-channel PTQ + QAT (the per-channel PTQ row's activation ranges, frozen, with the weights fine-tuned on
+ * that grid); per-channel QAT; per-tensor QAT. Per-channel means PyTorch's fbgemm qconfig by default (histogram
+ * activations with reduce_range, per-channel symmetric int8 weights; {@link #backend(String)} "onednn" keeps all 8
+ * activation bits); per-tensor keeps the same activation observer and uses one symmetric int8 scale per weight tensor,
+ * so the two differ only in the weights. The two QAT-only rows use the matching QAT observers (moving-average min/max),
+ * whose ranges are frozen for the last epoch (torch's {@code disable_observer}). Every QAT row keeps BatchNorm live
+ * with frozen running statistics ({@link Qat#prepareWithBatchNorm}, torch's QAT {@code ConvBn2d} after {@code
+ * freeze_bn_stats}) and trains without stochastic depth. Both matter (measured on the full project run's model): with
+ * BN folded before QAT, per-channel PTQ + QAT ended 0.0057 SSIM under float, below PTQ alone (0.0071 with stochastic
+ * depth on, whose 1/(1-p) rescaling in training pushes activations past the ranges evaluation uses); with live BN it
+ * ends 0.004 above float, as 2 epochs of float fine-tuning with frozen BN do. Probably AdamW's per-weight steps suit
+ * the unfolded weights: folding scales each channel's weights by its BN gain. CLE only applies to ReLU-family pairs
+ * (conv → ReLU → conv after fusion); DepthNet uses SiLU throughout, so its {@code cle_pairs} column says how many pairs
+ * CLE found and a row whose CLE found none is the row above it (same weights, same numbers), labelled so.
  *
  * <p>Columns: test MSE and SSIM (depth / max depth, data range 1), the SSIM change against the original, DJL latency
  * per image (batch 1, median of repeated runs on the stated CPU and threads; quantization here is <b>simulated</b>
