@@ -227,6 +227,10 @@ public final class VideoNet {
             }
             NDArray cls = ps.getValue(clsToken, x.getDevice(), training).broadcast(b, 1, dim);
             NDArray pos = ps.getValue(posEmbedding, x.getDevice(), training).get(new NDIndex(":, :{}, :", t + 1));
+            // views of the parameters land in the model's manager, and so would the sequence concatenated from them
+            // and every encoder activation after it: move them to the batch's
+            cls.attach(x.getManager());
+            pos.attach(x.getManager());
             NDArray seq = NDArrays.concat(new NDList(cls, x), 1).add(pos);
             NDArray out = encoder.forward(ps, new NDList(seq), training).singletonOrThrow();
             return new NDList(out.get(new NDIndex(":, 0, :")));

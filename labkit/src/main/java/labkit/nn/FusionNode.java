@@ -57,6 +57,9 @@ public final class FusionNode extends AbstractBlock implements Container {
     /** The fusion itself, {@code Σ relu(w_j) x_j / (Σ relu(w_j) + 1e-4)}, without the conv that follows. */
     public static NDArray fuse(NDList xs, NDArray w) {
         NDArray wr = Activation.relu(w);
+        // ops on the weight land in the weight's (the model's) manager: move relu(w) to the inputs' so it and the
+        // scalars taken from it are freed with the batch (each forward of a DepthNet left 63 arrays in the model)
+        wr.attach(xs.head().getManager());
         NDArray sum = null;
         for (int j = 0; j < xs.size(); j++) {
             NDArray term = xs.get(j).mul(wr.get(j));

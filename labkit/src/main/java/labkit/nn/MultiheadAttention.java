@@ -47,7 +47,9 @@ public final class MultiheadAttention extends AbstractBlock {
         long d = embedDim / heads;
         NDArray w = ps.getValue(inProjWeight, x.getDevice(), training);
         NDArray bias = ps.getValue(inProjBias, x.getDevice(), training);
-        NDArray qkv = x.matMul(w.transpose()).add(bias); // B×L×3E
+        NDArray wt = w.transpose();
+        wt.attach(x.getManager()); // a view of the weight: it would stay in the model's manager
+        NDArray qkv = x.matMul(wt).add(bias); // B×L×3E
         NDList parts = qkv.split(3, 2);
         NDArray q = parts.get(0).reshape(b, l, heads, d).transpose(0, 2, 1, 3);
         NDArray k = parts.get(1).reshape(b, l, heads, d).transpose(0, 2, 1, 3);

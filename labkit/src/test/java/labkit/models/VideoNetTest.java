@@ -67,6 +67,32 @@ class VideoNetTest {
     }
 
     @Test
+    void aTrainingPassLeavesNothingInTheModelsManager() {
+        // the attention head's CLS token and positional embedding were views in the model's manager, and so the
+        // sequence made from them and every encoder activation stayed there for as long as the model lived
+        for (VideoNet.Head head : VideoNet.Head.values()) {
+            Block net = VideoNet.builder().backbone(VideoNet.task1Backbone(8), 32).head(head).hidden(48)
+                    .attentionHeads(4).maxFrames(8).build();
+            try (NDManager m = NDManager.newBaseManager()) {
+                net.initialize(m, DataType.FLOAT32, new Shape(2, 4, 3, 16, 16));
+                BlockTree.parameters(net).values().stream().filter(ai.djl.nn.Parameter::requiresGradient)
+                        .forEach(p -> p.getArray().setRequiresGradient(true));
+                int before = m.getManagedArrays().size();
+                for (int step = 0; step < 2; step++) {
+                    try (NDManager pass = m.newSubManager();
+                            ai.djl.training.GradientCollector gc =
+                                    ai.djl.engine.Engine.getInstance().newGradientCollector()) {
+                        NDArray x = pass.randomUniform(0, 1, new Shape(2, 4, 3, 16, 16));
+                        NDArray out = net.forward(new ParameterStore(pass, false), new NDList(x), true).singletonOrThrow();
+                        gc.backward(out.square().mean());
+                    }
+                }
+                assertEquals(before, m.getManagedArrays().size(), head.name());
+            }
+        }
+    }
+
+    @Test
     void quickTrainingOnSyntheticSequencesLowersTheLoss() throws Exception {
         List<String> classes = List.of("left", "right", "up", "down");
         MotionSequences.write(tmp, classes, 6, 6, 16, 1);
