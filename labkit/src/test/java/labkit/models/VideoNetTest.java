@@ -18,6 +18,7 @@ import java.util.List;
 import labkit.data.FaceSequenceDataset;
 import labkit.data.synthetic.MotionSequences;
 import labkit.nn.BlockTree;
+import labkit.nn.ManagerLeakCheck;
 import labkit.train.Adam;
 import labkit.train.Fit;
 import labkit.train.History;
@@ -75,19 +76,8 @@ class VideoNetTest {
                     .attentionHeads(4).maxFrames(8).build();
             try (NDManager m = NDManager.newBaseManager()) {
                 net.initialize(m, DataType.FLOAT32, new Shape(2, 4, 3, 16, 16));
-                BlockTree.parameters(net).values().stream().filter(ai.djl.nn.Parameter::requiresGradient)
-                        .forEach(p -> p.getArray().setRequiresGradient(true));
-                int before = m.getManagedArrays().size();
-                for (int step = 0; step < 2; step++) {
-                    try (NDManager pass = m.newSubManager();
-                            ai.djl.training.GradientCollector gc =
-                                    ai.djl.engine.Engine.getInstance().newGradientCollector()) {
-                        NDArray x = pass.randomUniform(0, 1, new Shape(2, 4, 3, 16, 16));
-                        NDArray out = net.forward(new ParameterStore(pass, false), new NDList(x), true).singletonOrThrow();
-                        gc.backward(out.square().mean());
-                    }
-                }
-                assertEquals(before, m.getManagedArrays().size(), head.name());
+                ManagerLeakCheck.assertTrainingPassesLeaveManagerUnchanged(m, net, 2,
+                        pass -> new NDList(pass.randomUniform(0, 1, new Shape(2, 4, 3, 16, 16))), head.name());
             }
         }
     }

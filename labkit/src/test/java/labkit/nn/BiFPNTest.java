@@ -95,22 +95,13 @@ class BiFPNTest {
             BiFPN fpn = BiFPN.builder().inChannels(8, 16, 32).width(8).repeats(2).build();
             Shape[] shapes = {new Shape(2, 8, 8, 8), new Shape(2, 16, 4, 4), new Shape(2, 32, 2, 2)};
             fpn.initialize(m, DataType.FLOAT32, shapes);
-            BlockTree.parameters(fpn).values().stream().filter(ai.djl.nn.Parameter::requiresGradient)
-                    .forEach(p -> p.getArray().setRequiresGradient(true));
-            int before = m.getManagedArrays().size();
-            for (int step = 0; step < 3; step++) {
-                try (NDManager pass = m.newSubManager();
-                        ai.djl.training.GradientCollector gc =
-                                ai.djl.engine.Engine.getInstance().newGradientCollector()) {
-                    NDList in = new NDList();
-                    for (Shape sh : shapes) {
-                        in.add(pass.randomNormal(sh));
-                    }
-                    NDList out = fpn.forward(new ParameterStore(pass, false), in, true);
-                    gc.backward(out.head().square().mean());
+            ManagerLeakCheck.assertTrainingPassesLeaveManagerUnchanged(m, fpn, 3, pass -> {
+                NDList in = new NDList();
+                for (Shape sh : shapes) {
+                    in.add(pass.randomNormal(sh));
                 }
-            }
-            assertEquals(before, m.getManagedArrays().size());
+                return in;
+            }, "BiFPN");
             NDArray g = BlockTree.parameters(fpn).get("layers.0.td0.weight").getArray().getGradient();
             assertTrue(g.abs().sum().getFloat() > 0, "the fusion weights still get gradients");
         }

@@ -24,6 +24,7 @@ import labkit.nn.BlockTree;
 import labkit.nn.ConvBnAct;
 import labkit.nn.Flatten;
 import labkit.nn.GlobalAvgPool;
+import labkit.nn.ManagerLeakCheck;
 import labkit.nn.QuantStub;
 import labkit.nn.Sequential;
 import org.junit.jupiter.api.Test;
@@ -243,19 +244,8 @@ class QatTest {
                 } else {
                     Qat.prepare(model, QConfig.fbgemmQat());
                 }
-                ParameterStore ps = new ParameterStore(m, false);
-                BlockTree.parameters(model).values().stream().filter(Parameter::requiresGradient)
-                        .forEach(p -> p.getArray().setRequiresGradient(true));
-                int before = m.getManagedArrays().size();
-                for (int step = 0; step < 3; step++) {
-                    try (NDManager pass = m.newSubManager();
-                            ai.djl.training.GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                        NDArray x = pass.randomNormal(new Shape(4, 3, 8, 8));
-                        NDArray out = model.forward(ps, new NDList(x), true).singletonOrThrow();
-                        gc.backward(out.square().mean());
-                    }
-                }
-                assertEquals(before, m.getManagedArrays().size(), withBn ? "QatConvBn" : "QatLayer");
+                ManagerLeakCheck.assertTrainingPassesLeaveManagerUnchanged(m, model, 3,
+                        pass -> new NDList(pass.randomNormal(new Shape(4, 3, 8, 8))), withBn ? "QatConvBn" : "QatLayer");
                 float g = BlockTree.parameters(model).get(withBn ? "1.0.0.conv.weight" : "fc.weight").getArray()
                         .getGradient().abs().sum().getFloat();
                 assertTrue(g > 0, "the weights still get gradients: " + g);
