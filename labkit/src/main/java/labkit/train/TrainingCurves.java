@@ -20,6 +20,9 @@ import tech.tablesaw.plotly.traces.Trace;
 public final class TrainingCurves {
     private static final String[] COLORS = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"};
 
+    /** Largest/smallest value above which {@link #chart(String)} draws a logarithmic y axis. */
+    public static final double LOG_SPAN = 100;
+
     private final Map<String, History> runs;
 
     private TrainingCurves(Map<String, History> runs) {
@@ -69,9 +72,24 @@ public final class TrainingCurves {
         return out;
     }
 
-    /** The chart of {@code quantity} ("loss", "accuracy", ...): train solid, validation dashed. */
+    /**
+     * The chart of {@code quantity} ("loss", "accuracy", ...): train solid, validation dashed. The y axis is
+     * logarithmic when the values are all positive and span more than {@link #LOG_SPAN} (a loss that falls from 0.5
+     * to 0.005, or a validation loss that spikes to 100 while the rest sits near 0.01, is unreadable on a linear
+     * axis); the title then says "log scale".
+     */
     public Figure chart(String quantity) {
+        return chart(quantity, null);
+    }
+
+    /** As {@link #chart(String)}, with the y axis logarithmic ({@code true}) or linear ({@code false}). */
+    public Figure chart(String quantity, boolean logY) {
+        return chart(quantity, Boolean.valueOf(logY));
+    }
+
+    private Figure chart(String quantity, Boolean logY) {
         List<Trace> traces = new ArrayList<>();
+        double min = Double.POSITIVE_INFINITY, max = Double.NEGATIVE_INFINITY;
         int run = 0;
         for (Map.Entry<String, History> e : runs.entrySet()) {
             String color = COLORS[run++ % COLORS.length];
@@ -83,6 +101,12 @@ public final class TrainingCurves {
                     continue;
                 }
                 DoubleColumn y = h.column(col);
+                for (double v : y.asDoubleArray()) {
+                    if (Double.isFinite(v)) {
+                        min = Math.min(min, v);
+                        max = Math.max(max, v);
+                    }
+                }
                 String label = (runs.size() > 1 ? e.getKey() + " " : "") + (split.equals("val") ? "validation" : "train");
                 traces.add(ScatterTrace.builder(epochs, y.asDoubleArray())
                         .mode(ScatterTrace.Mode.LINE_AND_MARKERS)
@@ -94,10 +118,12 @@ public final class TrainingCurves {
         if (traces.isEmpty()) {
             throw new IllegalArgumentException("no train_/val_ columns for '" + quantity + "'; quantities: " + quantities());
         }
+        boolean log = logY != null ? logY : min > 0 && max / min > LOG_SPAN;
         Layout layout = Layout.builder()
-                .title(quantity + (runs.size() > 1 ? " — " + String.join(" vs ", runs.keySet()) : ""))
+                .title(quantity + (runs.size() > 1 ? " — " + String.join(" vs ", runs.keySet()) : "")
+                        + (log ? " (log scale)" : ""))
                 .xAxis(Axis.builder().title("epoch").build())
-                .yAxis(Axis.builder().title(quantity).build())
+                .yAxis(Axis.builder().title(quantity).type(log ? Axis.Type.LOG : Axis.Type.LINEAR).build())
                 .width(640).height(400)
                 .build();
         return new Figure(layout, traces.toArray(new Trace[0]));
