@@ -76,7 +76,7 @@ public final class TrainingCurves {
      * The chart of {@code quantity} ("loss", "accuracy", ...): train solid, validation dashed. The y axis is
      * logarithmic when the values are all positive and span more than {@link #LOG_SPAN} (a loss that falls from 0.5
      * to 0.005, or a validation loss that spikes to 100 while the rest sits near 0.01, is unreadable on a linear
-     * axis); the title then says "log scale".
+     * axis); the axis title then says "log scale".
      */
     public Figure chart(String quantity) {
         return chart(quantity, null);
@@ -120,10 +120,10 @@ public final class TrainingCurves {
         }
         boolean log = logY != null ? logY : min > 0 && max / min > LOG_SPAN;
         Layout layout = Layout.builder()
-                .title(quantity + (runs.size() > 1 ? " — " + String.join(" vs ", runs.keySet()) : "")
-                        + (log ? " (log scale)" : ""))
+                .title(quantity + (runs.size() > 1 ? " — " + String.join(" vs ", runs.keySet()) : ""))
                 .xAxis(Axis.builder().title("epoch").build())
-                .yAxis(Axis.builder().title(quantity).type(log ? Axis.Type.LOG : Axis.Type.LINEAR).build())
+                .yAxis(Axis.builder().title(quantity + (log ? " (log scale)" : ""))
+                        .type(log ? Axis.Type.LOG : Axis.Type.LINEAR).build())
                 .width(640).height(400)
                 .build();
         return new Figure(layout, traces.toArray(new Trace[0]));

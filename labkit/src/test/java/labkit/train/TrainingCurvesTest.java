@@ -30,7 +30,8 @@ class TrainingCurvesTest {
         runs.put("lr 1e-03", history("b", new double[] {0.3, 0.02, 0.009}, new double[] {0.02, 0.1, 0.007}));
         Figure loss = TrainingCurves.compare(runs).chart("loss");
         assertTrue(js(loss).contains("type: 'log'"), js(loss));
-        assertTrue(js(loss).contains("loss — lr 3e-04 vs lr 1e-03 (log scale)"), js(loss));
+        assertTrue(js(loss).contains("loss — lr 3e-04 vs lr 1e-03'"), js(loss));
+        assertTrue(js(loss).contains("loss (log scale)"), js(loss));
         assertEquals(4, loss.getTraces().length, "train and validation of both runs");
         // forced linear
         assertFalse(js(TrainingCurves.compare(runs).chart("loss", false)).contains("type: 'log'"));
