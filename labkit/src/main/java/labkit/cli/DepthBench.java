@@ -67,6 +67,8 @@ public final class DepthBench implements Runnable {
         value.append(cpuModel() + ", " + Runtime.getRuntime().availableProcessors() + " CPUs visible");
         what.append("PyTorch threads (intra-op / inter-op)");
         value.append(ai.djl.pytorch.jni.JniUtils.getNumThreads() + " / " + ai.djl.pytorch.jni.JniUtils.getNumInteropThreads());
+        what.append("allocator (environment)");
+        value.append(allocator(System.getenv()));
         Engine.getInstance().setRandomSeed(0);
         DepthNet net = DepthNet.create();
         try (Model model = Model.newInstance("depthnet")) {
@@ -167,6 +169,17 @@ public final class DepthBench implements Runnable {
     private static String mib(String line) {
         long kb = Long.parseLong(line.replaceAll("[^0-9]", ""));
         return String.valueOf(kb / 1024);
+    }
+
+    /**
+     * The glibc malloc settings and preloaded allocator found in {@code env}: they change these numbers by more than
+     * any code change (a fixed {@code MALLOC_MMAP_THRESHOLD_=131072} made training 2.6x slower through page faults).
+     */
+    static String allocator(java.util.Map<String, String> env) {
+        String set = env.entrySet().stream()
+                .filter(e -> e.getKey().startsWith("MALLOC_") || e.getKey().equals("LD_PRELOAD"))
+                .map(e -> e.getKey() + "=" + e.getValue()).sorted().collect(java.util.stream.Collectors.joining(" "));
+        return set.isEmpty() ? "glibc defaults (the notebook kernel sets MALLOC_ARENA_MAX=2)" : set;
     }
 
     private static String cpuModel() {
