@@ -20,7 +20,7 @@ import tech.tablesaw.plotly.traces.Trace;
 public final class TrainingCurves {
     private static final String[] COLORS = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"};
 
-    /** Largest/smallest value above which {@link #chart(String)} draws a logarithmic y axis. */
+    /** Ratio of the largest to the smallest value above which {@link #chart(String)} draws a logarithmic y axis. */
     public static final double LOG_SPAN = 100;
 
     private final Map<String, History> runs;
