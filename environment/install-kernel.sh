@@ -86,8 +86,8 @@ export RJK_MIMA_CACHE="\${RJK_MIMA_CACHE:-$KERNEL_DIR/mima_cache}"
 # glibc: at most 2 malloc arenas (by default up to 8 per CPU, each keeping its own freed tensor memory); glibc's
 # adaptive mmap threshold is left alone. A fixed MALLOC_MMAP_THRESHOLD_=131072 (used before) mmaps every activation
 # afresh: the page faults made DepthNet training 2.6x slower (bench depth: 2.9 -> 7.7 images/s) and the full project
-# notebook spend 42% of its CPU time in the kernel. Full project notebook with this setting: 17.6 min, peak RSS
-# 1.61 GB.
+# notebook spend 42% of its CPU time in the kernel. Full project notebook with this setting: 17.7 min, peak RSS
+# 1.62 GB.
 export MALLOC_ARENA_MAX="\${MALLOC_ARENA_MAX:-2}"
 # If the process that started us (Jupyter, the runner) dies without shutting us down, stop too:
 # a watcher polls the parent and kills this PID, which exec hands over to the JVM.
