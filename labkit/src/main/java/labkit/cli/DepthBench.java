@@ -18,6 +18,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Collectors;
 import labkit.Labkit;
 import labkit.models.DepthNet;
 import labkit.nn.BlockTree;
@@ -175,10 +177,10 @@ public final class DepthBench implements Runnable {
      * The glibc malloc settings and preloaded allocator found in {@code env}: they change these numbers by more than
      * any code change (a fixed {@code MALLOC_MMAP_THRESHOLD_=131072} made training 2.6x slower through page faults).
      */
-    static String allocator(java.util.Map<String, String> env) {
+    static String allocator(Map<String, String> env) {
         String set = env.entrySet().stream()
                 .filter(e -> e.getKey().startsWith("MALLOC_") || e.getKey().equals("LD_PRELOAD"))
-                .map(e -> e.getKey() + "=" + e.getValue()).sorted().collect(java.util.stream.Collectors.joining(" "));
+                .map(e -> e.getKey() + "=" + e.getValue()).sorted().collect(Collectors.joining(" "));
         return set.isEmpty() ? "glibc defaults (the notebook kernel sets MALLOC_ARENA_MAX=2)" : set;
     }
 
