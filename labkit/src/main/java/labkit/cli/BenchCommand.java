@@ -37,16 +37,16 @@ public final class BenchCommand implements Runnable {
         @Option(names = "--model", description = "task1, student or student-standard (default ${DEFAULT-VALUE})")
         String model = "task1";
 
-        @Option(names = "--keep", split = ",", description = "fractions of channels kept (default ${DEFAULT-VALUE})")
+        @Option(names = "--keep", converter = Ranges.Fraction.class, split = ",", description = "fractions of channels kept (default ${DEFAULT-VALUE})")
         double[] keep = {0.5, 0.25};
 
-        @Option(names = "--batch", split = ",", description = "batch sizes (default ${DEFAULT-VALUE})")
+        @Option(names = "--batch", converter = Ranges.Positive.class, split = ",", description = "batch sizes (default ${DEFAULT-VALUE})")
         int[] batch = {1, 32};
 
-        @Option(names = "--rounds", description = "interleaved rounds, median reported (default ${DEFAULT-VALUE})")
+        @Option(names = "--rounds", converter = Ranges.Positive.class, description = "interleaved rounds, median reported (default ${DEFAULT-VALUE})")
         int rounds = 7;
 
-        @Option(names = "--reps", description = "forward passes per round (default ${DEFAULT-VALUE})")
+        @Option(names = "--reps", converter = Ranges.Positive.class, description = "forward passes per round (default ${DEFAULT-VALUE})")
         int reps = 20;
 
         @Override
@@ -62,13 +62,13 @@ public final class BenchCommand implements Runnable {
     @Command(name = "augment", mixinStandardHelpOptions = true,
             description = "Task 1 augmentation throughput (images/s) at 32x32, one thread; compare with torchvision.")
     static final class Augment implements Runnable {
-        @Option(names = "--images", description = "images per measurement (default ${DEFAULT-VALUE})")
+        @Option(names = "--images", converter = Ranges.Positive.class, description = "images per measurement (default ${DEFAULT-VALUE})")
         int images = 3000;
 
-        @Option(names = "--size", description = "image side in pixels (default ${DEFAULT-VALUE})")
+        @Option(names = "--size", converter = Ranges.SmallImageSide.class, description = "image side in pixels (default ${DEFAULT-VALUE})")
         int size = Task1.IMAGE_SIZE;
 
-        @Option(names = "--rounds", description = "measurement rounds, median reported (default ${DEFAULT-VALUE})")
+        @Option(names = "--rounds", converter = Ranges.Positive.class, description = "measurement rounds, median reported (default ${DEFAULT-VALUE})")
         int rounds = 3;
 
         @Override
@@ -133,13 +133,13 @@ public final class BenchCommand implements Runnable {
         @Option(names = "--model", split = ",", description = "models, comma-separated (default ${DEFAULT-VALUE})")
         List<String> models = List.of("mobilenet_v2", "depth");
 
-        @Option(names = "--threads", split = ",", description = "thread counts (default ${DEFAULT-VALUE})")
+        @Option(names = "--threads", converter = Ranges.Positive.class, split = ",", description = "thread counts (default ${DEFAULT-VALUE})")
         int[] threads = {1, 2};
 
-        @Option(names = "--rounds", description = "interleaved rounds (default ${DEFAULT-VALUE})")
+        @Option(names = "--rounds", converter = Ranges.Positive.class, description = "interleaved rounds (default ${DEFAULT-VALUE})")
         int rounds = 15;
 
-        @Option(names = "--reps", description = "calls per variant per round (default ${DEFAULT-VALUE})")
+        @Option(names = "--reps", converter = Ranges.Positive.class, description = "calls per variant per round (default ${DEFAULT-VALUE})")
         int reps = 10;
 
         @Option(names = "--dir", description = "where the ONNX files go (default ${DEFAULT-VALUE})")

@@ -37,19 +37,19 @@ import tech.tablesaw.api.Table;
         description = "DepthNet training images/s (batch 8) and inference latency (batch 1), 224x224, peak RSS.")
 public final class DepthBench implements Runnable {
 
-    @Option(names = "--threads", description = "PyTorch intra-op threads (default: PyTorch's choice)")
+    @Option(names = "--threads", converter = Ranges.Positive.class, description = "PyTorch intra-op threads (default: PyTorch's choice)")
     Integer threads;
 
-    @Option(names = "--runs", description = "timed inference runs, median reported (default ${DEFAULT-VALUE})")
+    @Option(names = "--runs", converter = Ranges.Positive.class, description = "timed inference runs, median reported (default ${DEFAULT-VALUE})")
     int runs = 20;
 
-    @Option(names = "--steps", description = "timed training steps (default ${DEFAULT-VALUE})")
+    @Option(names = "--steps", converter = Ranges.Positive.class, description = "timed training steps (default ${DEFAULT-VALUE})")
     int steps = 6;
 
-    @Option(names = "--batch", description = "training batch size (default ${DEFAULT-VALUE})")
+    @Option(names = "--batch", converter = Ranges.Positive.class, description = "training batch size (default ${DEFAULT-VALUE})")
     int batch = 8;
 
-    @Option(names = "--size", description = "input side in pixels (default ${DEFAULT-VALUE})")
+    @Option(names = "--size", converter = Ranges.ImageSide.class, description = "input side in pixels (default ${DEFAULT-VALUE})")
     int size = 224;
 
     @Override
@@ -63,6 +63,13 @@ public final class DepthBench implements Runnable {
 
     /** Runs the benchmark and returns a two-column table (quantity, value). Training runs first, then inference. */
     public static Table measure(int runs, int steps, int batch, int size) {
+        if (runs < 1 || steps < 1 || batch < 1) {
+            throw new IllegalArgumentException("runs, steps and batch must each be at least 1, got runs=" + runs
+                    + ", steps=" + steps + ", batch=" + batch);
+        }
+        if (size < 32 || size % 32 != 0) {
+            throw new IllegalArgumentException("size must be a multiple of 32 and at least 32, got " + size);
+        }
         StringColumn what = StringColumn.create("quantity");
         StringColumn value = StringColumn.create("value");
         what.append("machine");
