@@ -45,16 +45,16 @@ public class HistogramObserver extends Observer {
     @Override
     public void observe(NDArray x) {
         float[] v = checkInput(x).toFloatArray();
-        searched = null;
         float lo = Float.POSITIVE_INFINITY;
         float hi = Float.NEGATIVE_INFINITY;
         for (float f : v) {
-            if (Float.isNaN(f)) {
-                throw new IllegalArgumentException("HistogramObserver input contains NaN");
+            if (!Float.isFinite(f)) {
+                requireFinite(f, f);
             }
             lo = Math.min(lo, f);
             hi = Math.max(hi, f);
         }
+        searched = null;
         boolean uninitialized = !hasObserved();
         if (uninitialized || min == max) {
             min = lo;

@@ -24,6 +24,7 @@ public class MinMaxObserver extends Observer {
         NDArray f = checkInput(x);
         float lo = f.min().getFloat();
         float hi = f.max().getFloat();
+        requireFinite(lo, hi);
         update(lo, hi);
     }
 

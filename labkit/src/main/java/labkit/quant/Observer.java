@@ -11,8 +11,11 @@ import ai.djl.ndarray.types.DataType;
  * <p>Arithmetic follows PyTorch 1.13 exactly: float32, round half to even, {@code scale >= eps} (float32
  * machine epsilon), the observed range always widened to include 0. Two deliberate differences: an observer that
  * has seen no data throws {@link IllegalStateException} (PyTorch warns and returns scale 1, zero point 0, which
- * silently quantizes everything to garbage), and an empty tensor throws {@link IllegalArgumentException}
- * (PyTorch skips it).
+ * silently quantizes everything to garbage), an empty tensor throws {@link IllegalArgumentException}
+ * (PyTorch skips it), and so does a tensor holding ±Infinity or NaN: PyTorch's min/max observers take such a value
+ * into the range (scale {@code inf}, every fake-quantized output NaN) and its histogram observer fails inside
+ * {@code torch.histc}; labkit refuses the tensor instead, naming the observer's layer ({@link #layer(String)}, set
+ * by {@link Ptq} and {@link Qat}) so the overflow can be traced, and keeps the statistics seen before it.
  */
 public abstract class Observer {
     /** {@code torch.finfo(torch.float32).eps}. */
@@ -25,6 +28,7 @@ public abstract class Observer {
     protected final int quantMax;
     protected final boolean customRange;
     protected final float eps;
+    private String layer;
 
     protected Observer(Builder<?> b, boolean perChannel) {
         this.dtype = b.dtype;
@@ -65,6 +69,44 @@ public abstract class Observer {
         } else {
             this.quantMin = dtype.quantMin(reduceRange);
             this.quantMax = dtype.quantMax(reduceRange);
+        }
+    }
+
+    /** Names the layer whose tensors this observer sees (for error messages); returns this observer. */
+    public Observer layer(String name) {
+        this.layer = name;
+        return this;
+    }
+
+    /** The layer set by {@link #layer(String)}, or null. */
+    public String layer() {
+        return layer;
+    }
+
+    /** The observer's class and, when known, its layer: "MinMaxObserver at layer 'features.0'". */
+    protected String describe() {
+        return getClass().getSimpleName() + (layer == null ? "" : " at layer '" + layer + "'");
+    }
+
+    /**
+     * Refuses a batch whose minimum or maximum is not finite (PyTorch's min/max propagate NaN, so this also
+     * catches NaN anywhere in the batch).
+     */
+    protected void requireFinite(float batchMin, float batchMax) {
+        if (!Float.isFinite(batchMin) || !Float.isFinite(batchMax)) {
+            throw new IllegalArgumentException(describe() + ": input holds non-finite values (batch min " + batchMin
+                    + ", max " + batchMax + "); an overflow or division by zero upstream? The batch was not recorded");
+        }
+    }
+
+    /** {@link #requireFinite(float, float)} per channel. */
+    protected void requireFinite(float[] batchMin, float[] batchMax) {
+        for (int i = 0; i < batchMin.length; i++) {
+            if (!Float.isFinite(batchMin[i]) || !Float.isFinite(batchMax[i])) {
+                throw new IllegalArgumentException(describe() + ": input holds non-finite values in channel " + i
+                        + " (min " + batchMin[i] + ", max " + batchMax[i] + "); an overflow or division by zero"
+                        + " upstream? The batch was not recorded");
+            }
         }
     }
 
@@ -113,7 +155,7 @@ public abstract class Observer {
         for (int i = 0; i < n; i++) {
             if (!(min[i] <= max[i])) {
                 throw new IllegalStateException("observed min " + min[i] + " > max " + max[i]
-                        + " (NaN in the data?) in " + getClass().getSimpleName());
+                        + " (NaN in the data?) in " + describe());
             }
             float minNeg = Math.min(min[i], 0f);
             float maxPos = Math.max(max[i], 0f);
@@ -137,7 +179,7 @@ public abstract class Observer {
 
     protected void requireObserved() {
         if (!hasObserved()) {
-            throw new IllegalStateException(getClass().getSimpleName() + " has not observed any data: call "
+            throw new IllegalStateException(describe() + " has not observed any data: call "
                     + "observe(x) (e.g. run calibration batches) before calculateQParams()");
         }
     }

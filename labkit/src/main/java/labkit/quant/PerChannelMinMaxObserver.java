@@ -32,23 +32,26 @@ public class PerChannelMinMaxObserver extends Observer {
         int dims = f.getShape().dimension();
         int axis = chAxis < 0 ? chAxis + dims : chAxis;
         if (dims < 2 || axis < 0 || axis >= dims) {
-            throw new IllegalArgumentException("chAxis " + chAxis + " does not fit a tensor of shape "
+            throw new IllegalArgumentException(describe() + ": chAxis " + chAxis + " does not fit a tensor of shape "
                     + f.getShape() + " (per-channel observers need >= 2 dimensions and -dims <= chAxis < dims)");
         }
         if (resolvedAxis >= 0 && resolvedAxis != axis) {
-            throw new IllegalArgumentException("tensor of shape " + f.getShape() + " puts chAxis " + chAxis
+            throw new IllegalArgumentException(describe() + ": tensor of shape " + f.getShape() + " puts chAxis " + chAxis
                     + " at " + axis + " but earlier tensors had it at " + resolvedAxis);
         }
         resolvedAxis = axis;
         int n = (int) f.getShape().get(axis);
         if (min != null && min.length != n) {
-            throw new IllegalArgumentException("tensor has " + n + " channels along axis " + axis
+            throw new IllegalArgumentException(describe() + ": tensor has " + n + " channels along axis " + axis
                     + " but this observer has seen " + min.length);
         }
         try (NDArray y = f.swapAxes(0, axis).reshape(n, -1);
              NDArray lo = y.min(new int[] {1});
              NDArray hi = y.max(new int[] {1})) {
-            update(lo.toFloatArray(), hi.toFloatArray());
+            float[] l = lo.toFloatArray();
+            float[] h = hi.toFloatArray();
+            requireFinite(l, h);
+            update(l, h);
         }
     }
 

@@ -169,12 +169,14 @@ public final class Ptq {
         for (String path : weightPaths) {
             Block target = BlockTree.get(model, path);
             if (target instanceof QatConvBn qcb) {
+                qcb.weightObserver().layer(path);
                 qatConvBns.put(path, qcb);
                 weightObservers.put(path, qcb.weightObserver());
                 weightToActivation.put(path, actPaths.contains(path) ? path : path.substring(0, path.length() - 2));
                 continue;
             }
-            Observer o = qconfig.weight().get();
+            Observer o = qconfig.weight().get().layer(path);
+            requireOutputChannelAxis(o, path, BlockTree.parameters(target).get("weight"));
             if (qat) {
                 QatLayer ql = new QatLayer(BlockTree.get(model, path), o);
                 BlockTree.replace(model, path, ql);
@@ -187,12 +189,30 @@ public final class Ptq {
         }
         for (String path : actPaths) {
             Block b = BlockTree.get(model, path);
-            Observed w = new Observed(b, qconfig.activation().get());
+            Observed w = new Observed(b, qconfig.activation().get().layer(path));
             if (qat) {
                 w.mode(Observed.Mode.OBSERVE_AND_FAKE_QUANT);
             }
             BlockTree.replace(model, path, w);
             activations.put(path, w);
+        }
+    }
+
+    /**
+     * A per-channel weight observer must split the weight along its output channels (axis 0, PyTorch's
+     * {@code ch_axis=0} for Conv2d and Linear): the bias and the int8 kernels use one scale per output channel.
+     */
+    private static void requireOutputChannelAxis(Observer o, String path, Parameter weight) {
+        if (!(o instanceof PerChannelMinMaxObserver pc) || weight == null || weight.getArray() == null) {
+            return;
+        }
+        int dims = weight.getArray().getShape().dimension();
+        int axis = pc.chAxis() < 0 ? pc.chAxis() + dims : pc.chAxis();
+        if (axis != 0) {
+            throw new IllegalArgumentException("chAxis " + pc.chAxis() + " of the weight observer for layer '" + path
+                    + "' (weight shape " + weight.getArray().getShape() + "): weights are quantized per output"
+                    + " channel, chAxis 0 (as PyTorch's per-channel weight observers); fix the qconfig's weight"
+                    + " observer");
         }
     }
 
@@ -459,22 +479,28 @@ public final class Ptq {
      * weights are already set by the caller; activation qparams are frozen to the saved ones.
      */
     void restore(Map<String, QParams> weights, Map<String, QParams> acts) {
-        requireNotConverted("load a quantized model");
+        checkRestorable(acts);
         for (Map.Entry<String, QParams> e : acts.entrySet()) {
-            Observed o = activations.get(e.getKey());
-            if (o == null) {
-                throw new IllegalArgumentException("saved activation qparams for '" + e.getKey() + "' but this model "
+            activations.get(e.getKey()).freeze(e.getValue());
+        }
+        weightQParams.putAll(weights);
+        quantizeOnInputGrids(false); // biases come from the file already on their int32 grid
+        converted = true;
+    }
+
+    /** Checks, changing nothing, that saved activation qparams fit this prepared model's observers. */
+    void checkRestorable(Map<String, QParams> acts) {
+        requireNotConverted("load a quantized model");
+        for (String path : acts.keySet()) {
+            if (!activations.containsKey(path)) {
+                throw new IllegalArgumentException("saved activation qparams for '" + path + "' but this model "
                         + "has no observer there (different architecture or qconfig?)");
             }
-            o.freeze(e.getValue());
         }
         if (acts.size() != activations.size()) {
             throw new IllegalArgumentException("saved model has " + acts.size() + " activation qparams, this model "
                     + activations.size() + " observers (different architecture?)");
         }
-        weightQParams.putAll(weights);
-        quantizeOnInputGrids(false); // biases come from the file already on their int32 grid
-        converted = true;
     }
 
     private void requireNotConverted(String what) {

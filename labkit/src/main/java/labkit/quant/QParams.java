@@ -22,6 +22,9 @@ public record QParams(float[] scale, int[] zeroPoint, int axis, QScheme qscheme,
         if (scale == null || zeroPoint == null || scale.length == 0 || scale.length != zeroPoint.length) {
             throw new IllegalArgumentException("scale and zeroPoint must be non-empty arrays of equal length");
         }
+        if (axis < -1) {
+            throw new IllegalArgumentException("axis must be -1 (per tensor) or a channel axis >= 0, got " + axis);
+        }
         if (axis < 0 && scale.length != 1) {
             throw new IllegalArgumentException("per-tensor qparams (axis -1) need exactly one scale, got "
                     + scale.length);

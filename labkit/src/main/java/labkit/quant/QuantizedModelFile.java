@@ -26,7 +26,8 @@ import labkit.nn.BlockTree;
  *
  * <p>Format (big-endian, {@link DataOutputStream}): "LKQ1", qconfig name, parameter count, then per parameter its
  * PyTorch-style key, kind (0 float32 / 1 int8), shape, qparams (int8 only) and values; then activation count and
- * per activation its path and qparams.
+ * per activation its path and qparams. {@link #save} writes a temporary file, syncs it to disk and renames it, so
+ * an interrupted save leaves the previous file whole.
  */
 public final class QuantizedModelFile {
     private static final String MAGIC = "LKQ1";
@@ -40,7 +41,14 @@ public final class QuantizedModelFile {
         }
         Map<String, QParams> weightsByKey = new LinkedHashMap<>();
         ptq.weightQParams().forEach((path, qp) -> weightsByKey.put(path + ".weight", qp));
-        try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(file)))) {
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        java.io.FileOutputStream raw;
+        try {
+            raw = new java.io.FileOutputStream(tmp.toFile());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write quantized model " + file + ": " + e.getMessage(), e);
+        }
+        try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(raw))) {
             out.writeUTF(MAGIC);
             out.writeUTF(ptq.qconfig().name());
             Map<String, Parameter> params = BlockTree.parameters(ptq.model());
@@ -74,8 +82,22 @@ public final class QuantizedModelFile {
                 out.writeUTF(e.getKey());
                 writeQParams(out, e.getValue());
             }
+            out.flush();
+            raw.getFD().sync();
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write quantized model " + file, e);
+            try {
+                Files.deleteIfExists(tmp);
+            } catch (IOException ignored) {
+                // the write error below is the one to report
+            }
+            throw new UncheckedIOException("cannot write quantized model " + file + ": " + e.getMessage()
+                    + (file.toFile().exists() ? "; the previous " + file.getFileName() + " is unchanged" : ""), e);
+        }
+        try {
+            Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot move " + tmp + " to " + file + ": " + e.getMessage(), e);
         }
         try {
             return Files.size(file);
@@ -86,7 +108,9 @@ public final class QuantizedModelFile {
 
     /**
      * Loads a saved quantized model into {@code prepared}: {@code Ptq.prepare(sameArchitecture, sameQConfig)} of
-     * an initialized float model (no calibration needed). Returns the runnable converted model.
+     * an initialized float model (no calibration needed). Returns the runnable converted model. The whole file is
+     * read and checked (magic, qconfig, every key and shape, qparams, the end of the file) before the first weight
+     * is assigned, so a truncated or foreign file leaves the model as it was.
      */
     public static Block load(Ptq prepared, Path file) {
         if (!Files.isRegularFile(file)) {
@@ -95,6 +119,8 @@ public final class QuantizedModelFile {
         Map<String, Parameter> params = BlockTree.parameters(prepared.model());
         Map<String, QParams> weights = new LinkedHashMap<>();
         Map<String, QParams> acts = new LinkedHashMap<>();
+        Map<Parameter, float[]> values = new LinkedHashMap<>();
+        Map<Parameter, QParams> quantized = new LinkedHashMap<>();
         try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file)))) {
             String magic = in.readUTF();
             if (!MAGIC.equals(magic)) {
@@ -113,7 +139,12 @@ public final class QuantizedModelFile {
             for (int i = 0; i < n; i++) {
                 String key = in.readUTF();
                 int kind = in.readByte();
-                long[] shape = new long[in.readInt()];
+                int rank = in.readInt();
+                if (rank < 0 || rank > 8) {
+                    throw new IllegalArgumentException(file + ": parameter " + key + " has rank " + rank
+                            + " (damaged file?)");
+                }
+                long[] shape = new long[rank];
                 for (int d = 0; d < shape.length; d++) {
                     shape[d] = in.readLong();
                 }
@@ -122,34 +153,56 @@ public final class QuantizedModelFile {
                     throw new IllegalArgumentException(file + ": parameter " + key + new Shape(shape)
                             + " does not match the model (" + (p == null ? "missing" : p.getArray().getShape()) + ")");
                 }
+                if (values.containsKey(p)) {
+                    throw new IllegalArgumentException(file + ": parameter " + key + " appears twice (damaged file?)");
+                }
                 int size = (int) new Shape(shape).size();
-                NDArray target = p.getArray();
+                float[] v = new float[size];
                 if (kind == 0) {
-                    float[] v = new float[size];
                     for (int j = 0; j < size; j++) {
                         v[j] = in.readFloat();
                     }
-                    target.set(v);
-                } else {
-                    QParams qp = readQParams(in);
-                    float[] q = new float[size];
+                } else if (kind == 1) {
+                    QParams qp = readQParams(in, file, key);
                     for (int j = 0; j < size; j++) {
                         byte b = in.readByte();
-                        q[j] = qp.dtype() == QuantDType.QUINT8 ? (b & 0xFF) : b;
+                        v[j] = qp.dtype() == QuantDType.QUINT8 ? (b & 0xFF) : b;
                     }
-                    try (NDArray qa = target.getManager().create(q, new Shape(shape));
-                         NDArray dq = Quantizer.dequantize(qa, qp)) {
-                        target.set(dq.toFloatArray());
-                    }
+                    quantized.put(p, qp);
                     weights.put(key.substring(0, key.length() - ".weight".length()), qp);
+                } else {
+                    throw new IllegalArgumentException(file + ": parameter " + key + " has unknown kind " + kind
+                            + " (damaged file?)");
                 }
+                values.put(p, v);
             }
             int na = in.readInt();
             for (int i = 0; i < na; i++) {
-                acts.put(in.readUTF(), readQParams(in));
+                String path = in.readUTF();
+                acts.put(path, readQParams(in, file, path));
             }
+            if (in.read() != -1) {
+                throw new IllegalArgumentException(file + " has data after its last activation (damaged file?)");
+            }
+        } catch (java.io.EOFException e) {
+            throw new UncheckedIOException("cannot read quantized model " + file + ": the file ends early (truncated"
+                    + " copy or an interrupted save?); no weight of the model was changed", e);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read quantized model " + file, e);
+            throw new UncheckedIOException("cannot read quantized model " + file + ": " + e.getMessage()
+                    + "; no weight of the model was changed", e);
+        }
+        prepared.checkRestorable(acts);
+        for (Map.Entry<Parameter, float[]> e : values.entrySet()) {
+            NDArray target = e.getKey().getArray();
+            QParams qp = quantized.get(e.getKey());
+            if (qp == null) {
+                target.set(e.getValue());
+            } else {
+                try (NDArray qa = target.getManager().create(e.getValue(), target.getShape());
+                     NDArray dq = Quantizer.dequantize(qa, qp)) {
+                    target.set(dq.toFloatArray());
+                }
+            }
         }
         prepared.restore(weights, acts);
         return prepared.model();
@@ -170,19 +223,34 @@ public final class QuantizedModelFile {
         }
     }
 
-    private static QParams readQParams(DataInputStream in) throws IOException {
-        QScheme scheme = QScheme.values()[in.readByte()];
-        QuantDType dtype = QuantDType.values()[in.readByte()];
+    private static QParams readQParams(DataInputStream in, Path file, String owner) throws IOException {
+        int schemeIndex = in.readByte();
+        int dtypeIndex = in.readByte();
+        if (schemeIndex < 0 || schemeIndex >= QScheme.values().length || dtypeIndex < 0
+                || dtypeIndex >= QuantDType.values().length) {
+            throw new IllegalArgumentException(file + ": qparams of " + owner + " name qscheme #" + schemeIndex
+                    + " and dtype #" + dtypeIndex + ", which do not exist (damaged file?)");
+        }
+        QScheme scheme = QScheme.values()[schemeIndex];
+        QuantDType dtype = QuantDType.values()[dtypeIndex];
         int axis = in.readInt();
         int qmin = in.readInt();
         int qmax = in.readInt();
         int n = in.readInt();
+        if (n < 1 || n > (1 << 20)) {
+            throw new IllegalArgumentException(file + ": qparams of " + owner + " have " + n + " scales (damaged file?)");
+        }
         float[] s = new float[n];
         int[] z = new int[n];
         for (int i = 0; i < n; i++) {
             s[i] = in.readFloat();
             z[i] = in.readInt();
         }
-        return new QParams(s, z, axis, scheme, dtype, qmin, qmax);
+        try {
+            return new QParams(s, z, axis, scheme, dtype, qmin, qmax);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(file + ": qparams of " + owner + ": " + e.getMessage()
+                    + " (damaged file?)", e);
+        }
     }
 }
