@@ -147,6 +147,29 @@ def histogram_cases():
     return cases
 
 
+def histogram_growth_cases():
+    """Issue 25: a histogram whose range grows by orders of magnitude keeps the earlier batches' mass (re-binned)."""
+    g = torch.Generator().manual_seed(25)
+    unit = torch.rand(1000, generator=g)
+    cases = []
+    for name, bins, batches in (
+            ("unit_then_100", 2048, [unit, torch.tensor([0.5, 100.0])]),
+            ("unit_then_1e4_64_bins", 64, [unit, torch.tensor([0.5, 1.0e4])]),
+            ("unit_then_minus_1e3_256_bins", 256, [unit, torch.tensor([-1.0e3, 0.25])]),
+            ("normal_then_wide_then_narrow", 2048, [torch.randn(500, generator=g),
+                                                    torch.randn(300, generator=g) * 50,
+                                                    torch.randn(200, generator=g) * 0.1])):
+        o = obs.HistogramObserver(bins=bins, dtype=torch.quint8, qscheme=torch.per_tensor_affine, reduce_range=True)
+        for b in batches:
+            o(b)
+        scale, zp = o.calculate_qparams()
+        cases.append({"input": name, "bins": bins, "batches": [tensor_json(b) for b in batches],
+                      "minVal": float(o.min_val), "maxVal": float(o.max_val), "histogram": floats(o.histogram),
+                      "mass": float(o.histogram.double().sum()),
+                      "scale": floats(scale), "zeroPoint": [int(v) for v in zp.flatten().tolist()]})
+    return cases
+
+
 def quantize_cases():
     g = torch.Generator().manual_seed(7)
     cases = []
@@ -405,6 +428,7 @@ FIXTURES = {
     "observers.json": lambda: observer_cases(),
     "histogram.json": lambda: histogram_cases(),
     "quantize.json": lambda: quantize_cases(),
+    "histogram_growth.json": lambda: histogram_growth_cases(),
     "mobilenet_v2.json": lambda: mobilenet_v2_fixture(),
     "ptq_tiny.json": lambda: ptq_fixture(),
     "cle.json": lambda: cle_fixture(),

@@ -65,11 +65,11 @@ public class HistogramObserver extends Observer {
         float cmin = Math.min(lo, min);
         float cmax = Math.max(hi, max);
         // _adjust_min_max
-        float hbw = (max - min) / (float) (bins * upsampleRate);
-        int downsample = (int) Math.ceil((cmax - cmin) / (bins * hbw));
+        float hbw = (max - min) / (float) ((long) bins * upsampleRate);
+        long downsample = (long) Math.ceil((cmax - cmin) / (bins * hbw));
         float e = downsample * (bins * hbw) - (cmax - cmin);
         cmax = cmax + e;
-        int startIdx = (int) Math.rint((min - cmin) / hbw);
+        long startIdx = (long) Math.rint((min - cmin) / hbw);
         float[] combined = histc(v, bins, (int) cmin, (int) cmax);
         if (cmin == min && cmax == max) {
             for (int i = 0; i < bins; i++) {
@@ -115,23 +115,33 @@ public class HistogramObserver extends Observer {
         return h;
     }
 
-    /** PyTorch's {@code _combine_histograms}: adds the old histogram, resampled onto the new range, to {@code into}. */
-    static void combineHistograms(float[] into, float[] old, int up, int down, int startIdx, int nbins) {
-        int total = nbins * down;
-        int end = Math.min(startIdx + nbins * up, total);
-        double acc = 0;
+    /**
+     * PyTorch's {@code _combine_histograms}: adds the old histogram, resampled onto the new range, to {@code into}.
+     * PyTorch upsamples the old histogram by {@code up} onto a grid of {@code nbins × down} fine bins (placed at
+     * {@code startIdx}), takes the running sum in double and reads it every {@code down} fine bins; the running sum
+     * at any fine bin is computed here directly from the old bins' prefix sums, so a range that grows ten-thousandfold
+     * (billions of fine bins) costs no more than one that doubles, and no mass is lost.
+     */
+    static void combineHistograms(float[] into, float[] old, int up, long down, long startIdx, int nbins) {
+        long total = (long) nbins * down;
+        long end = Math.min(startIdx + (long) nbins * up, total);
+        double[] prefix = new double[nbins + 1]; // upsampled mass before old bin k: up copies of each value
+        for (int k = 0; k < nbins; k++) {
+            prefix[k + 1] = prefix[k] + (double) old[k] * up;
+        }
         double prev = 0; // previous integral value as stored in the float32 "shifted" tensor
-        int out = 0;
-        for (int j = 0; j < total; j++) {
-            if (j >= startIdx && j < end) {
-                acc += old[(j - startIdx) / up];
+        for (int out = 0; out < nbins; out++) {
+            long fine = (long) (out + 1) * down; // fine bins summed so far
+            double acc = 0;
+            if (fine > startIdx) {
+                long t = Math.min(fine, end) - startIdx;
+                int q = (int) (t / up);
+                long r = t % up;
+                acc = prefix[q] + (q < nbins ? (double) old[q] * r : 0.0);
             }
-            if (j % down == down - 1) {
-                double interp = (acc - prev) / up;
-                into[out] = into[out] + (float) interp;
-                prev = (float) acc;
-                out++;
-            }
+            double interp = (acc - prev) / up;
+            into[out] = into[out] + (float) interp;
+            prev = (float) acc;
         }
     }
 
