@@ -31,6 +31,9 @@ public final class SandboxOptions {
     @Option(names = "--max-output", description = "output bytes per notebook before it is stopped (default ${DEFAULT-VALUE})")
     String maxOutput = "2m";
 
+    @Option(names = "--max-submission", description = "largest notebook file graded; larger ones are invalid (default ${DEFAULT-VALUE})")
+    String maxSubmission = "20m";
+
     @Option(names = "--no-isolation", description = "run kernels as this user with network (trusted notebooks only)")
     boolean noIsolation;
 
@@ -38,7 +41,8 @@ public final class SandboxOptions {
     boolean full;
 
     Limits limits() {
-        return new Limits(cellTimeout, timeout, heap, Limits.bytes(memory), Limits.bytes(maxOutput), !noIsolation);
+        return new Limits(cellTimeout, timeout, heap, Limits.bytes(memory), Limits.bytes(maxOutput), !noIsolation,
+                Limits.bytes(maxSubmission));
     }
 
     Path jar() {

@@ -9,7 +9,8 @@ import java.util.regex.Pattern;
 
 /**
  * {@code feedback/<student>.html}: the executed notebook with each graded cell's score and message, self-contained
- * (pictures inline, HTML outputs in sandboxed frames). Test cells show their student-visible source only: hidden
+ * (pictures inline after checking they are base64 PNGs, HTML outputs escaped into sandboxed frames without
+ * scripts, every other text escaped). Test cells show their student-visible source only: hidden
  * tests appear as {@value Markers#HIDDEN_NOTE}, and traceback lines quoting source are left out.
  */
 public final class Feedback {
@@ -111,7 +112,7 @@ public final class Feedback {
         switch (type) {
             case "stream" -> {
                 String text = Scorer.textOf(o.get("text")).replace(" nonce=" + nonce, "");
-                b.append("<pre").append("stderr".equals(o.get("name").getAsString()) ? " class=\"err\"" : "").append('>')
+                b.append("<pre").append("stderr".equals(str(o, "name")) ? " class=\"err\"" : "").append('>')
                         .append(esc(ANSI.matcher(text).replaceAll(""))).append("</pre>");
             }
             case "error" -> {
@@ -130,9 +131,11 @@ public final class Feedback {
             }
             case "execute_result", "display_data" -> {
                 JsonObject data = o.has("data") ? o.getAsJsonObject("data") : new JsonObject();
-                if (data.has("image/png")) {
-                    b.append("<img alt=\"output\" src=\"data:image/png;base64,")
-                            .append(Scorer.textOf(data.get("image/png")).replaceAll("\\s", "")).append("\">");
+                String png = data.has("image/png") ? png(Scorer.textOf(data.get("image/png"))) : null;
+                if (png != null) {
+                    b.append("<img alt=\"output\" src=\"data:image/png;base64,").append(png).append("\">");
+                } else if (data.has("image/png")) {
+                    b.append("<pre class=\"err\">[labkit grader: an image output was left out: not a base64 PNG]</pre>");
                 } else if (data.has("text/html")) {
                     b.append("<iframe sandbox srcdoc=\"").append(esc(Scorer.textOf(data.get("text/html"))))
                             .append("\"></iframe>");
@@ -144,7 +147,22 @@ public final class Feedback {
         }
     }
 
+    /** The base64 text of a PNG output without whitespace when it decodes to a PNG, else null. */
+    static String png(String base64) {
+        String t = base64.replaceAll("\\s", "");
+        try {
+            byte[] bytes = java.util.Base64.getDecoder().decode(t);
+            boolean isPng = bytes.length > 8 && (bytes[0] & 0xff) == 0x89 && bytes[1] == 'P' && bytes[2] == 'N'
+                    && bytes[3] == 'G';
+            return isPng && t.matches("[A-Za-z0-9+/]*={0,2}") ? t : null;
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    /** Text escaped for HTML element content and quoted attribute values. */
     static String esc(String s) {
-        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;")
+                .replace("'", "&#39;");
     }
 }

@@ -8,14 +8,19 @@ package labkit.grade;
  * @param notebookSeconds the whole notebook's budget (status {@code notebook-timeout})
  * @param heap            the kernel JVM's {@code -Xmx}, e.g. "1g"
  * @param memoryBytes     memory cap of the kernel's process tree (heap + native, e.g. PyTorch tensors)
- * @param maxOutputBytes  outputs beyond this stop the notebook (status {@code output-limit})
+ * @param maxOutputBytes  outputs of one cell, or of the whole notebook, beyond this stop the notebook (status
+ *                        {@code output-limit})
  * @param isolate         network namespace, unprivileged user, rlimits where available
+ * @param maxSubmissionBytes a larger submitted notebook is not graded (status {@code invalid})
  */
 public record Limits(int cellSeconds, int notebookSeconds, String heap, long memoryBytes, long maxOutputBytes,
-                     boolean isolate) {
-    /** Defaults for a course notebook in quick mode: 120 s per cell, 900 s per notebook, 1 GiB heap, 3 GiB, 2 MB. */
+                     boolean isolate, long maxSubmissionBytes) {
+    /**
+     * Defaults for a course notebook in quick mode: 120 s per cell, 900 s per notebook, 1 GiB heap, 3 GiB, 2 MB of
+     * output, 20 MiB per submission.
+     */
     public static Limits defaults() {
-        return new Limits(120, 900, "1g", 3L << 30, 2_000_000, true);
+        return new Limits(120, 900, "1g", 3L << 30, 2_000_000, true, 20L << 20);
     }
 
     /** Checks the values; errors name the option. */
@@ -26,8 +31,8 @@ public record Limits(int cellSeconds, int notebookSeconds, String heap, long mem
         if (heap == null || !heap.matches("\\d+[kmgKMG]?")) {
             throw new IllegalArgumentException("--heap must look like 512m or 1g, got " + heap);
         }
-        if (memoryBytes <= 0 || maxOutputBytes <= 0) {
-            throw new IllegalArgumentException("--memory and --max-output must be positive");
+        if (memoryBytes <= 0 || maxOutputBytes <= 0 || maxSubmissionBytes <= 0) {
+            throw new IllegalArgumentException("--memory, --max-output and --max-submission must be positive");
         }
     }
 

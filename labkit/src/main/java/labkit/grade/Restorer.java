@@ -15,13 +15,27 @@ import java.util.regex.Pattern;
  * Builds the notebook the grader executes from an assignment's source and one submission: every locked and
  * test cell comes from the source (hidden tests included), in the source's order; each solution cell is the
  * student's (found by {@code grade_id}), or the stub when the student deleted it; the student's own extra cells
- * follow the marked cell they followed in the submission. Student cells may not run magics (except loading the
+ * follow the marked cell they followed in the submission (cells before the first marked cell run after the set-up
+ * cells). Student cells may not run magics (except loading the
  * labkit jar, which is pointed at the grader's jar) nor declare names that would hide {@code labkit.*} or
  * {@code java.*} from the tests.
  */
 public final class Restorer {
     private static final Pattern LABKIT_JARS = Pattern.compile("^\\s*%%?jars?\\s+\\S*labkit[^\\s/]*\\.jar\\s*$");
     private static final Set<String> PROTECTED = Set.of("labkit", "java", "javax", "jdk");
+    /** Line breaks as the kernel (and {@code \\R}) sees them. */
+    static final Pattern LINES = Pattern.compile("\\R");
+
+    /** The first line separator other than LF, CR (and CRLF) in {@code s}, or -1. */
+    static int oddSeparator(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == 0x0B || c == 0x0C || c == 0x85 || c == 0x2028 || c == 0x2029) {
+                return c;
+            }
+        }
+        return -1;
+    }
 
     private Restorer() {}
 
@@ -67,8 +81,13 @@ public final class Restorer {
         List<JsonObject> out = new ArrayList<>();
         Map<Integer, String> roles = new LinkedHashMap<>();
         Set<String> missing = new LinkedHashSet<>();
-        addStudentCells(out, anchored.get(""), jar, notes);
+        List<JsonObject> first = anchored.get(""); // run after the set-up cells, never before them
+        boolean setUp = true;
         for (CellSpec spec : assignment.cells().values()) {
+            if (setUp && !(spec.restored() && spec.kind() == CellSpec.Kind.LOCKED)) {
+                addStudentCells(out, first, jar, notes);
+                setUp = false;
+            }
             JsonObject cell;
             if (spec.restored()) {
                 cell = assignment.cell(spec.gradeId());
@@ -99,6 +118,9 @@ public final class Restorer {
             roles.put(out.size(), spec.gradeId());
             out.add(cell);
             addStudentCells(out, anchored.get(spec.gradeId()), jar, notes);
+        }
+        if (setUp) {
+            addStudentCells(out, first, jar, notes);
         }
         JsonObject nb = submission.deepCopy();
         nb.add("metadata", assignment.notebook().getAsJsonObject("metadata"));
@@ -166,9 +188,20 @@ public final class Restorer {
         return b.substring(0, b.length() - 1);
     }
 
-    /** A student code cell as the grader runs it: magics commented out, shadowing declarations refused. */
+    /**
+     * A student code cell as the grader runs it: magics commented out, shadowing declarations refused, and line
+     * separators other than LF and CR refused (the kernel splits lines at U+2028, U+2029, U+0085, VT and FF too,
+     * which could hide a magic inside a {@code //} comment).
+     */
     static String vet(String source, String where, String jar, List<String> notes) {
-        String code = String.join("\n", source.lines().filter(l -> !l.stripLeading().startsWith("%")).toList());
+        int odd = oddSeparator(source);
+        if (odd >= 0) {
+            notes.add(where + " contains the line separator U+" + String.format("%04X", odd) + ", which the grader "
+                    + "refuses in answer cells; the cell was replaced by an error");
+            return "throw new IllegalStateException(\"labkit grader: this cell contains the line separator U+"
+                    + String.format("%04X", odd) + "; use ordinary line breaks\");";
+        }
+        String code = String.join("\n", LINES.splitAsStream(source).filter(l -> !l.stripLeading().startsWith("%")).toList());
         String shadow = shadowedName(code); // magic lines are handled below
         if (shadow != null) {
             notes.add(where + " uses the name '" + shadow + "' on its own, which would hide the " + shadow
@@ -178,7 +211,7 @@ public final class Restorer {
         }
         StringBuilder b = new StringBuilder();
         boolean changed = false;
-        for (String line : source.split("\n", -1)) {
+        for (String line : LINES.split(source, -1)) {
             if (LABKIT_JARS.matcher(line).matches()) {
                 b.append("%jars ").append(jar);
             } else if (line.stripLeading().startsWith("%")) {
@@ -198,10 +231,12 @@ public final class Restorer {
     /**
      * A protected name ({@code labkit}, {@code java}, …) used as an identifier not followed by '.', which is how a
      * class, variable or import could hide the package; null when there is none. Unicode escapes are decoded and
-     * comments and literals skipped first, as the compiler does.
+     * comments and literals skipped first, and identifier-ignorable characters (a soft hyphen, zero-width
+     * joiners, format controls) removed, as the compiler does.
      */
     static String shadowedName(String source) {
-        String s = decodeUnicode(source);
+        String s = decodeUnicode(source).codePoints().filter(cp -> !Character.isIdentifierIgnorable(cp))
+                .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append).toString();
         StringBuilder code = new StringBuilder(s.length());
         int i = 0;
         while (i < s.length()) {
