@@ -52,6 +52,7 @@ import tech.tablesaw.api.Table;
 public final class Ptq {
     private final Block model;
     private final QConfig qconfig;
+    private final QConfigMapping mapping;
     private final List<BnFusion.Fused> fused;
     private final Map<String, Observed> activations = new LinkedHashMap<>();
     private final Map<String, Observer> weightObservers = new LinkedHashMap<>();
@@ -76,12 +77,18 @@ public final class Ptq {
 
     /** With {@code keepBatchNorm} (QAT only), Conv2d → BN (→ ReLU) runs become {@link QatConvBn}s instead of folding. */
     Ptq(Block model, QConfig qconfig, boolean qat, boolean fuse, boolean keepBatchNorm) {
+        this(model, QConfigMapping.of(qconfig), qat, fuse, keepBatchNorm);
+    }
+
+    /** As above with a QConfig per layer ({@link QConfigMapping}: mixed precision). */
+    Ptq(Block model, QConfigMapping mapping, boolean qat, boolean fuse, boolean keepBatchNorm) {
         this.model = model;
-        this.qconfig = qconfig;
+        this.mapping = mapping;
+        this.qconfig = mapping.byModule().isEmpty() ? mapping.global() : mapping.asQConfig();
         this.qat = qat;
         List<BnFusion.Fused> f = new ArrayList<>();
         if (keepBatchNorm) {
-            f.addAll(wrapConvBn(model, qconfig));
+            f.addAll(wrapConvBn(model, mapping));
         }
         if (fuse) {
             f.addAll(BnFusion.fuse(model));
@@ -94,7 +101,7 @@ public final class Ptq {
      * As {@link BnFusion#fuse} but for QAT with live BatchNorm: each Conv2d → BN (→ ReLU) in a Sequential becomes a
      * {@link QatConvBn} (in a {@link ConvAct} with the ReLU), the BN/ReLU slots {@link labkit.nn.Identity}.
      */
-    private static List<BnFusion.Fused> wrapConvBn(Block model, QConfig qconfig) {
+    private static List<BnFusion.Fused> wrapConvBn(Block model, QConfigMapping qconfigs) {
         List<Map.Entry<String, labkit.nn.Sequential>> seqs = new ArrayList<>();
         BlockTree.visit(model, (path, b) -> {
             if (b instanceof labkit.nn.Sequential sq && !(b instanceof ConvAct)) {
@@ -112,7 +119,7 @@ public final class Ptq {
                 if (!(layer instanceof Conv2d conv) || !(next instanceof ai.djl.nn.norm.BatchNorm bn)) {
                     continue;
                 }
-                QatConvBn q = new QatConvBn(conv, bn, qconfig.weight().get());
+                QatConvBn q = new QatConvBn(conv, bn, qconfigs.forPath(prefix + names.get(i)).weight().get());
                 Block after = i + 2 < names.size() ? sq.getChildren().valueAt(i + 2) : null;
                 if (after instanceof Act act && act.kind() == Act.Kind.RELU) {
                     sq.replaceChild(names.get(i), new ConvAct(q, act));
@@ -140,6 +147,16 @@ public final class Ptq {
     public static Ptq prepare(Block model, QConfig qconfig) {
         checkPreparable(model);
         return new Ptq(model, qconfig, false);
+    }
+
+    /**
+     * As {@link #prepare(Block, QConfig)} with a QConfig per layer, e.g. 4-bit weights except the first and last
+     * layer at 8 bits: {@code QConfigMapping.of(LowBit.minMax(4, 8)).with("conv1", LowBit.minMax(8, 8))}. A fused
+     * Conv+BN+ReLU takes the QConfig of its path (weight observer at {@code path.0}, matched through its parent).
+     */
+    public static Ptq prepare(Block model, QConfigMapping qconfigs) {
+        checkPreparable(model);
+        return new Ptq(model, qconfigs, false, true, false);
     }
 
     /**
@@ -175,7 +192,7 @@ public final class Ptq {
                 weightToActivation.put(path, actPaths.contains(path) ? path : path.substring(0, path.length() - 2));
                 continue;
             }
-            Observer o = qconfig.weight().get().layer(path);
+            Observer o = mapping.forPath(path).weight().get().layer(path);
             requireOutputChannelAxis(o, path, BlockTree.parameters(target).get("weight"));
             if (qat) {
                 QatLayer ql = new QatLayer(BlockTree.get(model, path), o);
@@ -189,7 +206,7 @@ public final class Ptq {
         }
         for (String path : actPaths) {
             Block b = BlockTree.get(model, path);
-            Observed w = new Observed(b, qconfig.activation().get().layer(path));
+            Observed w = new Observed(b, mapping.forPath(path).activation().get().layer(path));
             if (qat) {
                 w.mode(Observed.Mode.OBSERVE_AND_FAKE_QUANT);
             }
@@ -514,8 +531,14 @@ public final class Ptq {
         return model;
     }
 
+    /** The QConfig (for a {@link QConfigMapping}: the global factories under the mapping's name). */
     public QConfig qconfig() {
         return qconfig;
+    }
+
+    /** The QConfig per layer used at prepare. */
+    public QConfigMapping qconfigMapping() {
+        return mapping;
     }
 
     /** The live Conv+BN QAT layers by path (only for {@link Qat#prepareWithBatchNorm}; empty after convert). */

@@ -31,6 +31,12 @@ public final class Qat {
         return new Qat(new Ptq(model, qconfig, true));
     }
 
+    /** As {@link #prepare(Block, QConfig)} with a QConfig per layer (mixed precision, e.g. {@link LowBit#qat}). */
+    public static Qat prepare(Block model, QConfigMapping qconfigs) {
+        Ptq.checkPreparable(model);
+        return new Qat(new Ptq(model, qconfigs, true, true, false));
+    }
+
     /**
      * As {@link #prepare} but keeps every Conv2d → BatchNorm (→ ReLU) live as a {@link QatConvBn}, PyTorch's
      * {@code prepare_qat} on a model fused with {@code fuse_modules_qat}: BN statistics keep updating while the

@@ -25,9 +25,12 @@ import labkit.nn.BlockTree;
  * outputs (average pools are frozen on their input's grid again, from the loaded activation qparams).
  *
  * <p>Format (big-endian, {@link DataOutputStream}): "LKQ1", qconfig name, parameter count, then per parameter its
- * PyTorch-style key, kind (0 float32 / 1 int8), shape, qparams (int8 only) and values; then activation count and
- * per activation its path and qparams. {@link #save} writes a temporary file, syncs it to disk and renames it, so
- * an interrupted save leaves the previous file whole.
+ * PyTorch-style key, kind (0 float32 / 1 int8 / 2 packed low-bit), shape, qparams (kinds 1, 2) and values; then
+ * activation count and per activation its path and qparams. Weights on a range of at most 16 integers (4 bits or
+ * fewer, e.g. {@code -8..7}) are stored packed (kind 2: a bits byte, then {@code q - quantMin} in that many bits
+ * each, least significant first), so a 4-bit model file is about half an 8-bit one's weight bytes.
+ * {@link #save} writes a temporary file, syncs it to disk and renames it, so an interrupted save leaves the
+ * previous file whole.
  */
 public final class QuantizedModelFile {
     private static final String MAGIC = "LKQ1";
@@ -57,7 +60,8 @@ public final class QuantizedModelFile {
                 NDArray a = e.getValue().getArray();
                 out.writeUTF(e.getKey());
                 QParams qp = weightsByKey.get(e.getKey());
-                out.writeByte(qp == null ? 0 : 1);
+                int bits = qp == null ? 32 : LowBit.bitsOf(qp.quantMin(), qp.quantMax());
+                out.writeByte(qp == null ? 0 : bits <= 4 ? 2 : 1);
                 long[] shape = a.getShape().getShape();
                 out.writeInt(shape.length);
                 for (long d : shape) {
@@ -70,8 +74,14 @@ public final class QuantizedModelFile {
                 } else {
                     writeQParams(out, qp);
                     try (NDArray q = Quantizer.quantize(a, qp)) {
-                        for (int v : q.toIntArray()) {
-                            out.writeByte(v); // quint8 0..255 and qint8 -128..127 both fit one byte
+                        int[] iv = q.toIntArray();
+                        if (bits <= 4) {
+                            out.writeByte(bits);
+                            out.write(pack(iv, qp.quantMin(), bits));
+                        } else {
+                            for (int v : iv) {
+                                out.writeByte(v); // quint8 0..255 and qint8 -128..127 both fit one byte
+                            }
                         }
                     }
                 }
@@ -162,11 +172,25 @@ public final class QuantizedModelFile {
                     for (int j = 0; j < size; j++) {
                         v[j] = in.readFloat();
                     }
-                } else if (kind == 1) {
+                } else if (kind == 1 || kind == 2) {
                     QParams qp = readQParams(in, file, key);
-                    for (int j = 0; j < size; j++) {
-                        byte b = in.readByte();
-                        v[j] = qp.dtype() == QuantDType.QUINT8 ? (b & 0xFF) : b;
+                    if (kind == 2) {
+                        int bits = in.readByte();
+                        if (bits < 1 || bits > 4) {
+                            throw new IllegalArgumentException(file + ": parameter " + key + " packed at " + bits
+                                    + " bits (expected 1..4; file damaged?)");
+                        }
+                        byte[] packed = new byte[(int) (((long) size * bits + 7) / 8)];
+                        in.readFully(packed);
+                        int[] iv = unpack(packed, size, qp.quantMin(), bits);
+                        for (int j = 0; j < size; j++) {
+                            v[j] = iv[j];
+                        }
+                    } else {
+                        for (int j = 0; j < size; j++) {
+                            byte b = in.readByte();
+                            v[j] = qp.dtype() == QuantDType.QUINT8 ? (b & 0xFF) : b;
+                        }
                     }
                     quantized.put(p, qp);
                     weights.put(key.substring(0, key.length() - ".weight".length()), qp);
@@ -206,6 +230,43 @@ public final class QuantizedModelFile {
         }
         prepared.restore(weights, acts);
         return prepared.model();
+    }
+
+    /**
+     * Packs integers {@code v} in {@code quantMin .. quantMin + 2^bits - 1} as {@code v - quantMin}, {@code bits}
+     * bits each, least significant bit first (two 4-bit values per byte, the first in the low nibble).
+     */
+    static byte[] pack(int[] v, int quantMin, int bits) {
+        byte[] out = new byte[(int) (((long) v.length * bits + 7) / 8)];
+        long bit = 0;
+        for (int x : v) {
+            int u = x - quantMin;
+            if (u < 0 || u >= (1 << bits)) {
+                throw new IllegalArgumentException("value " + x + " does not fit " + bits + " bits above " + quantMin);
+            }
+            for (int k = 0; k < bits; k++, bit++) {
+                if ((u >> k & 1) != 0) {
+                    out[(int) (bit >> 3)] |= (byte) (1 << (bit & 7));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Inverse of {@link #pack}. */
+    static int[] unpack(byte[] packed, int n, int quantMin, int bits) {
+        int[] out = new int[n];
+        long bit = 0;
+        for (int i = 0; i < n; i++) {
+            int u = 0;
+            for (int k = 0; k < bits; k++, bit++) {
+                if ((packed[(int) (bit >> 3)] >> (bit & 7) & 1) != 0) {
+                    u |= 1 << k;
+                }
+            }
+            out[i] = u + quantMin;
+        }
+        return out;
     }
 
     private static void writeQParams(DataOutputStream out, QParams qp) throws IOException {
