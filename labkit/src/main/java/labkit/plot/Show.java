@@ -21,9 +21,6 @@ import tech.tablesaw.plotly.components.Figure;
  * labkit-output/}) and the path is printed.
  */
 public final class Show {
-    /** Where Plotly is loaded from in HTML output; override with the {@code labkit.plotly} system property. */
-    public static final String PLOTLY_CDN = "https://cdn.plot.ly/plotly-2.35.2.min.js";
-
     private static final AtomicInteger COUNTER = new AtomicInteger();
 
     private Show() {}
@@ -78,8 +75,7 @@ public final class Show {
     /** As {@link #show(Figure)}, naming the file written outside a notebook. */
     public static Path show(Figure figure, String name) {
         String div = "labkit_fig_" + Long.toHexString(System.nanoTime()) + COUNTER.incrementAndGet();
-        String body = figure.divString(div) + figure.asJavascript(div);
-        return html(plotlyScriptTag() + body, name);
+        return html(PlotlyJs.html(figure, div, backend().equals("file") ? outputFolder() : null), name);
     }
 
     /** Shows a Tablesaw table as an HTML table inline, or writes it as an HTML file. */
@@ -150,10 +146,6 @@ public final class Show {
             throw new UncheckedIOException("cannot create the output folder " + dir.toAbsolutePath()
                     + " (set -Dlabkit.output=<folder>)", e);
         }
-    }
-
-    private static String plotlyScriptTag() {
-        return "<script src=\"" + System.getProperty("labkit.plotly", PLOTLY_CDN) + "\"></script>";
     }
 
     private static Path nextFile(String name, String ext) {
