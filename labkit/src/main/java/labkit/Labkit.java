@@ -30,7 +30,7 @@ public final class Labkit {
      */
     public static String init() {
         if (System.getProperty("ai.djl.offline") == null) {
-            // remembered so labkit.weights.Downloads can tell this default from a user's explicit choice
+            // remembered so labkit.io.Downloads can tell this default from a user's explicit choice
             System.setProperty("labkit.djlOfflineDefaulted", "true");
         }
         setDefault("ai.djl.offline", "true");

@@ -3,6 +3,7 @@ package labkit.augment;
 import ai.djl.ndarray.NDArray;
 
 import java.util.Random;
+import labkit.Seedable;
 
 /**
  * Randomly changes brightness, contrast, saturation and hue, exactly as torchvision's

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.SplittableRandom;
+import labkit.Seedable;
 
 /**
  * Applies transforms in order, like torchvision's {@code Compose}. Consecutive labkit transforms run on one

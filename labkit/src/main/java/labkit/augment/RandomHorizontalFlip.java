@@ -1,6 +1,7 @@
 package labkit.augment;
 
 import java.util.Random;
+import labkit.Seedable;
 
 /**
  * Mirrors an H×W×C image left to right with probability {@code p}, like torchvision's

@@ -1,6 +1,7 @@
 package labkit.augment;
 
 import java.util.Random;
+import labkit.Seedable;
 
 /**
  * With probability {@code p}, moves the four corners of an H×W×C image inward by random amounts up to

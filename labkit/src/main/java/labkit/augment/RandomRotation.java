@@ -1,6 +1,7 @@
 package labkit.augment;
 
 import java.util.Random;
+import labkit.Seedable;
 
 /**
  * Rotates an H×W×C image by an angle drawn uniformly from [-degrees, degrees], like torchvision's

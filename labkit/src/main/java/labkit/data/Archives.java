@@ -7,8 +7,8 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
-import labkit.weights.Downloads;
-import labkit.weights.RemoteFile;
+import labkit.io.Downloads;
+import labkit.io.RemoteFile;
 
 /**
  * Fetches a verified {@code .tar.gz} data set archive through {@link Downloads} and unpacks it once into the

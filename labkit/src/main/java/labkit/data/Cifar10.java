@@ -16,8 +16,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
-import labkit.weights.Downloads;
-import labkit.weights.RemoteFile;
+import labkit.io.Downloads;
+import labkit.io.RemoteFile;
 
 /**
  * CIFAR-10 in its binary format ({@code cifar-10-batches-bin/}: {@code data_batch_1.bin} … {@code

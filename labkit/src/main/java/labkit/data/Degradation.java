@@ -5,6 +5,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.nio.ByteBuffer;
 import java.util.Random;
+import labkit.image.Bicubic;
 import labkit.image.Mats;
 import org.opencv.core.Mat;
 import org.opencv.core.MatOfByte;
@@ -78,7 +79,7 @@ public final class Degradation {
                     + p.scale() + ", got " + s + "; crop the HR image first");
         }
         NDArray x = gaussianBlur(hr, p.blurSigma());
-        x = downsampleBicubic(x, p.scale());
+        x = Bicubic.downsample(x, p.scale());
         x = gaussianNoise(x, p.noiseSigma(), rng);
         return jpeg(x, p.jpegQuality());
     }
@@ -91,11 +92,11 @@ public final class Degradation {
         if (sigma <= 0) {
             return img;
         }
-        Mat m = toMat(img);
+        Mat m = Mats.imageToMat(img);
         Mat out = new Mat();
         try {
             Imgproc.GaussianBlur(m, out, new Size(0, 0), sigma);
-            return toArray(out, img);
+            return Mats.toImageLike(out, img);
         } finally {
             m.release();
             out.release();
@@ -127,14 +128,14 @@ public final class Degradation {
             throw new IllegalArgumentException("JPEG quality must be in 1..100 (or >100 to skip), got " + quality);
         }
         NDArray u8 = rgb.getDataType() == DataType.UINT8 ? rgb : rgb.clip(0, 255).round().toType(DataType.UINT8, false);
-        Mat m = toMat(u8); // BGR, the order libjpeg's colour transform expects from OpenCV
+        Mat m = Mats.imageToMat(u8); // BGR, the order libjpeg's colour transform expects from OpenCV
         boolean color = m.channels() == 3;
         MatOfByte buf = new MatOfByte();
         Mat dec = null;
         try {
             Imgcodecs.imencode(".jpg", m, buf, new MatOfInt(Imgcodecs.IMWRITE_JPEG_QUALITY, quality));
             dec = Imgcodecs.imdecode(buf, color ? Imgcodecs.IMREAD_COLOR : Imgcodecs.IMREAD_GRAYSCALE);
-            return toArray(dec, rgb);
+            return Mats.toImageLike(dec, rgb);
         } finally {
             m.release();
             buf.release();
@@ -142,52 +143,6 @@ public final class Degradation {
                 dec.release();
             }
         }
-    }
-
-    /** Bicubic down-sampling by an integer factor (OpenCV INTER_CUBIC, a = −0.75); uint8 or float32 (kept). */
-    public static NDArray downsampleBicubic(NDArray img, int scale) {
-        return resizeCubic(img, img.getShape().get(0) / scale, img.getShape().get(1) / scale);
-    }
-
-    /**
-     * Bicubic up-sampling by an integer factor (OpenCV INTER_CUBIC, a = −0.75, pixel centres aligned as PyTorch's
-     * {@code F.interpolate(mode="bicubic", align_corners=False)}): the baseline SR is compared with. uint8 or
-     * float32 (kept; float results are not clipped).
-     */
-    public static NDArray upsampleBicubic(NDArray img, int scale) {
-        return resizeCubic(img, img.getShape().get(0) * scale, img.getShape().get(1) * scale);
-    }
-
-    private static NDArray resizeCubic(NDArray img, long h, long w) {
-        Mat m = toMat(img);
-        Mat out = new Mat();
-        try {
-            Imgproc.resize(m, out, new Size(w, h), 0, 0, Imgproc.INTER_CUBIC);
-            return toArray(out, img);
-        } finally {
-            m.release();
-            out.release();
-        }
-    }
-
-    /**
-     * H×W×C or H×W (grey) image → Mat, through {@link Mats} (which wants H×W×C, C = 1 or 3): uint8 and float32
-     * keep their type, other types become float32.
-     */
-    static Mat toMat(NDArray img) {
-        Shape s = img.getShape();
-        if (s.dimension() != 2 && s.dimension() != 3) {
-            throw new IllegalArgumentException("expected an H×W×C or H×W image, got shape " + s);
-        }
-        NDArray hwc = s.dimension() == 2 ? img.reshape(s.get(0), s.get(1), 1) : img;
-        DataType t = hwc.getDataType();
-        return Mats.toMat(t == DataType.UINT8 || t == DataType.FLOAT32 ? hwc : hwc.toType(DataType.FLOAT32, false));
-    }
-
-    /** Mat → array in {@code like}'s manager, H×W when {@code like} is H×W (grey), else H×W×C. */
-    static NDArray toArray(Mat m, NDArray like) {
-        NDArray a = Mats.toNDArray(m, like.getManager());
-        return like.getShape().dimension() == 2 ? a.reshape(a.getShape().get(0), a.getShape().get(1)) : a;
     }
 
     @Override

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Random;
 import java.util.stream.Stream;
+import labkit.Seedable;
 import labkit.image.Images;
 
 /**
@@ -28,7 +29,7 @@ import labkit.image.Images;
  * <p>Use {@link #split(double, long)} for a seeded train/validation split and {@link #withTransform} to give
  * the two parts different pipelines (augmentation for training only).
  */
-public final class ImageFolderDataset extends RandomAccessDataset {
+public final class ImageFolderDataset extends RandomAccessDataset implements Seedable {
 
     /** File extensions read as images (case-insensitive), as torchvision's IMG_EXTENSIONS for PNG/JPEG/BMP/GIF. */
     public static final List<String> IMAGE_EXTENSIONS = List.of(".png", ".jpg", ".jpeg", ".bmp", ".gif");
@@ -76,6 +77,14 @@ public final class ImageFolderDataset extends RandomAccessDataset {
     /** The transform applied to each image, or {@code null}. */
     public Transform transform() {
         return transform;
+    }
+
+    /** Reseeds the transform when it is {@link Seedable} (random augmentation); otherwise does nothing. */
+    @Override
+    public void reseed(long seed) {
+        if (transform instanceof Seedable seedable) {
+            seedable.reseed(seed);
+        }
     }
 
     /** Number of images in each class, in label order. */

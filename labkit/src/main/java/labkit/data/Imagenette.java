@@ -6,8 +6,8 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import labkit.weights.Downloads;
-import labkit.weights.RemoteFile;
+import labkit.io.Downloads;
+import labkit.io.RemoteFile;
 
 /**
  * Imagenette (fast.ai): real photos of 10 easy ImageNet classes, the 160-px version (~94 MB), downloaded and

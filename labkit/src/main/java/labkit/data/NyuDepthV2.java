@@ -19,6 +19,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Random;
+import labkit.Seedable;
 import labkit.image.Images;
 import labkit.image.Resample;
 
@@ -39,7 +40,7 @@ import labkit.image.Resample;
  *         .augment(NyuDepthV2.Augment.standard(42)).setSampling(8, true).build();
  * }</pre>
  */
-public final class NyuDepthV2 extends RandomAccessDataset implements labkit.augment.Seedable {
+public final class NyuDepthV2 extends RandomAccessDataset implements Seedable {
 
     /** ImageNet channel means (torchvision's Normalize for ImageNet-trained backbones). */
     public static final float[] IMAGENET_MEAN = {0.485f, 0.456f, 0.406f};

@@ -2,6 +2,7 @@ package labkit.data;
 
 import ai.djl.ndarray.NDArray;
 import java.util.Random;
+import labkit.image.Mats;
 import labkit.image.OpenCv;
 import org.opencv.core.Core;
 import org.opencv.core.CvType;
@@ -71,13 +72,13 @@ public final class PairedAugment {
 
     /** Applies a 2×3 affine matrix to an H×W(×C) uint8 array with the given OpenCV interpolation. */
     public static NDArray warp(NDArray a, Mat matrix, int interpolation) {
-        Mat src = Degradation.toMat(a);
+        Mat src = Mats.imageToMat(a);
         Mat dst = new Mat();
         Mat m32 = new Mat();
         try {
             matrix.convertTo(m32, CvType.CV_64F);
             Imgproc.warpAffine(src, dst, m32, new Size(src.cols(), src.rows()), interpolation, Core.BORDER_REFLECT_101);
-            return Degradation.toArray(dst, a);
+            return Mats.toImageLike(dst, a);
         } finally {
             src.release();
             dst.release();

@@ -149,6 +149,26 @@ public final class Mats {
         }
     }
 
+    /**
+     * An H×W×C or H×W (grey) image → Mat, through {@link #toMat(NDArray)} (which wants H×W×C, C = 1 or 3): uint8
+     * and float32 keep their type, other types become float32.
+     */
+    public static Mat imageToMat(NDArray img) {
+        Shape s = img.getShape();
+        if (s.dimension() != 2 && s.dimension() != 3) {
+            throw new IllegalArgumentException("expected an H×W×C or H×W image, got shape " + s);
+        }
+        NDArray hwc = s.dimension() == 2 ? img.reshape(s.get(0), s.get(1), 1) : img;
+        DataType t = hwc.getDataType();
+        return toMat(t == DataType.UINT8 || t == DataType.FLOAT32 ? hwc : hwc.toType(DataType.FLOAT32, false));
+    }
+
+    /** Mat → array in {@code like}'s manager, H×W when {@code like} is H×W (grey), else H×W×C. */
+    public static NDArray toImageLike(Mat m, NDArray like) {
+        NDArray a = toNDArray(m, like.getManager());
+        return like.getShape().dimension() == 2 ? a.reshape(a.getShape().get(0), a.getShape().get(1)) : a;
+    }
+
     private static void require(boolean ok, String message) {
         if (!ok) {
             throw new IllegalArgumentException(message);

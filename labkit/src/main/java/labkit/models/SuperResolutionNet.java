@@ -11,7 +11,7 @@ import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.ConstantInitializer;
 import ai.djl.util.PairList;
-import labkit.data.Degradation;
+import labkit.image.Bicubic;
 import labkit.image.YCbCr;
 import labkit.nn.Add;
 import labkit.nn.BiFPN;
@@ -126,7 +126,7 @@ public final class SuperResolutionNet extends AbstractBlock {
      * and converted back; returns an sH×sW×3 uint8 RGB image.
      */
     public static NDArray recombine(NDArray y, NDArray lrRgb, int scale) {
-        NDArray up = Degradation.upsampleBicubic(lrRgb, scale).toType(DataType.FLOAT32, false);
+        NDArray up = Bicubic.upsample(lrRgb, scale).toType(DataType.FLOAT32, false);
         NDArray ycc = YCbCr.fromRgb(up, -1, YCbCr.Range.UINT8);
         Shape s = up.getShape();
         NDArray yy = y.reshape(s.get(0), s.get(1), 1).mul(255f);

@@ -33,7 +33,7 @@ import labkit.train.History;
 import labkit.train.ReduceLROnPlateau;
 import labkit.train.SsimEvaluator;
 import labkit.train.TrainingCurves;
-import labkit.weights.Downloads;
+import labkit.io.Downloads;
 import labkit.weights.LoadReport;
 import labkit.weights.PretrainedWeights;
 import labkit.weights.StateDict;

@@ -117,7 +117,7 @@ public final class Task2 {
 
         /**
          * Transform for the augmented run's training images: random ops, then conversion to a 3×H×W tensor
-         * (default {@code Task1.trainTransform(seed)}). A {@code labkit.augment.Seedable} one is reseeded every epoch.
+         * (default {@code Task1.trainTransform(seed)}). A {@code labkit.Seedable} one is reseeded every epoch.
          */
         public AugmentationStudy augmentation(Transform augmentation) {
             this.augmentation = augmentation;

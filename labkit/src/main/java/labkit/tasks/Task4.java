@@ -22,6 +22,7 @@ import labkit.data.Degradation;
 import labkit.data.ImageFolderDataset;
 import labkit.data.SuperResolutionDataset;
 import labkit.data.synthetic.SegmentationShapes;
+import labkit.image.Bicubic;
 import labkit.models.SuperResolutionNet;
 import labkit.plot.ImageGrid;
 import labkit.train.Adam;
@@ -164,7 +165,7 @@ public final class Task4 {
                 NDArray lr = Degradation.apply(hr, p, rng);
                 grid.add(lr, String.format(Locale.ROOT, "LR %d×%d", lr.getShape().get(1), lr.getShape().get(0)));
                 grid.add(Degradation.gaussianBlur(hr, blur), "blur σ=" + blur);
-                grid.add(Degradation.downsampleBicubic(hr, d.scale()), "bicubic ↓" + d.scale());
+                grid.add(Bicubic.downsample(hr, d.scale()), "bicubic ↓" + d.scale());
                 grid.add(Degradation.gaussianNoise(hr, noise, rng), "noise σ=" + noise);
                 grid.add(Degradation.jpeg(hr, quality), "JPEG q=" + quality);
             }
@@ -216,7 +217,7 @@ public final class Task4 {
         if (s.size() != h * w) {
             throw new IllegalArgumentException("bicubic needs one Y channel (1×h×w or h×w), got shape " + s);
         }
-        NDArray up = Degradation.upsampleBicubic(y.toType(DataType.FLOAT32, false).reshape(h, w, 1), scale);
+        NDArray up = Bicubic.upsample(y.toType(DataType.FLOAT32, false).reshape(h, w, 1), scale);
         return up.reshape(1, h * scale, w * scale);
     }
 
@@ -304,7 +305,7 @@ public final class Task4 {
         try (NDManager m = NDManager.newBaseManager()) {
             for (int i = 0; i < Math.min(rows, heldOut.size()); i++) {
                 SuperResolutionDataset.Pair p = heldOut.pair(m, i);
-                grid.add(p.lr(), "LR").add(Degradation.upsampleBicubic(p.lr(), heldOut.scale()), "bicubic")
+                grid.add(p.lr(), "LR").add(Bicubic.upsample(p.lr(), heldOut.scale()), "bicubic")
                         .add(superResolveRgb(model, p.lr()), "SR net").add(p.hr(), "HR");
             }
         } catch (IOException e) {

@@ -44,7 +44,7 @@ import labkit.quant.QuantizedModelFile;
 import labkit.train.Adam;
 import labkit.train.Fit;
 import labkit.train.History;
-import labkit.weights.Downloads;
+import labkit.io.Downloads;
 import labkit.weights.PretrainedWeights;
 import tech.tablesaw.api.DoubleColumn;
 import tech.tablesaw.api.IntColumn;

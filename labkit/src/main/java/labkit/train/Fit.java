@@ -32,6 +32,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
+import labkit.Seedable;
 import labkit.nn.BlockTree;
 
 /**
@@ -40,8 +41,8 @@ import labkit.nn.BlockTree;
  * gradient-norm clipping, early stopping and checkpoints after every epoch that resume <em>exactly</em>: a run
  * interrupted after epoch k and started again with the same settings ends with the same weights and history as
  * an uninterrupted run. That works because everything random is a function of (seed, epoch): the data order
- * ({@link SeededSampler}), dropout (the engine is re-seeded each epoch), the augmentation of an
- * {@link labkit.data.ImageFolderDataset} whose transform is {@link labkit.augment.Seedable} (reseeded each epoch)
+ * ({@link SeededSampler}), dropout (the engine is re-seeded each epoch), the augmentation of a training dataset
+ * that is {@link Seedable} (reseeded each epoch)
  * and the learning rate, and because the
  * optimizer's buffers are saved ({@link StatefulOptimizer}).
  *
@@ -154,8 +155,7 @@ public final class Fit implements AutoCloseable {
                 double lr = b.schedule.lr(epoch, baseLr);
                 b.optimizer.setLearningRate(lr);
                 engine.setRandomSeed(seedFor(epoch));
-                if (train instanceof labkit.data.ImageFolderDataset d
-                        && d.transform() instanceof labkit.augment.Seedable seedable) {
+                if (train instanceof Seedable seedable) {
                     seedable.reseed(seedFor(epoch) * 31L + 17); // augmentations: a function of (seed, epoch) too
                 }
                 for (java.util.function.IntConsumer c : b.onEpochStart) {

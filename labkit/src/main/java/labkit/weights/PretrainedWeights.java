@@ -1,5 +1,8 @@
 package labkit.weights;
 
+import labkit.io.Downloads;
+import labkit.io.RemoteFile;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;

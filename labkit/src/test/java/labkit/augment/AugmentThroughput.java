@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.translate.Transform;
+import labkit.Seedable;
 
 /**
  * Not a test: measures images/s of the Task 1 augmentation pipeline at 32×32 uint8, fused (one

@@ -62,10 +62,10 @@ class Cifar10Test {
                 tar.closeArchiveEntry();
             }
         }
-        var offline = labkit.weights.Downloads.builder().cacheDir(cache).searchDirs(java.util.List.of())
+        var offline = labkit.io.Downloads.builder().cacheDir(cache).searchDirs(java.util.List.of())
                 .offline(true).progress(null).build();
-        var mirror = labkit.weights.RemoteFile.of("https://example.invalid/mini-cifar.tar.gz", "mini-cifar.tar.gz",
-                labkit.weights.Downloads.sha256(tgz));
+        var mirror = labkit.io.RemoteFile.of("https://example.invalid/mini-cifar.tar.gz", "mini-cifar.tar.gz",
+                labkit.io.Downloads.sha256(tgz));
         Path root = Cifar10.fetch(offline, mirror);
         Cifar10 test = Cifar10.builder().folder(root).train(false).build();
         assertEquals(1, test.size());
@@ -74,7 +74,7 @@ class Cifar10Test {
         assertEquals(root, Cifar10.fetch(offline, mirror));
         // the real archive is not in this cache: the offline error says which file and where
         IOException e = assertThrows(IOException.class, () -> Cifar10.fetch(
-                labkit.weights.Downloads.builder().cacheDir(tmp.resolve("empty")).searchDirs(java.util.List.of())
+                labkit.io.Downloads.builder().cacheDir(tmp.resolve("empty")).searchDirs(java.util.List.of())
                         .offline(true).progress(null).build()));
         assertTrue(e.getMessage().contains("cifar-10-binary.tar.gz"), e.getMessage());
     }

@@ -8,6 +8,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
+import labkit.image.Bicubic;
 import labkit.image.YCbCr;
 import labkit.nn.BlockTree;
 import labkit.nn.PixelShuffle;
@@ -55,7 +56,7 @@ class SuperResolutionNetTest {
     void recombineKeepsColourAndPsnr() {
         try (NDManager m = NDManager.newBaseManager()) {
             NDArray lr = m.randomUniform(0f, 255f, new Shape(8, 10, 3)).toType(DataType.UINT8, false);
-            NDArray up = labkit.data.Degradation.upsampleBicubic(lr, 3);
+            NDArray up = Bicubic.upsample(lr, 3);
             NDArray y = YCbCr.y(up.toType(DataType.FLOAT32, false).div(255f), -1);
             NDArray rgb = SuperResolutionNet.recombine(y, lr, 3);
             assertEquals(new Shape(24, 30, 3), rgb.getShape());

@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
+import labkit.io.Downloads;
 import labkit.models.DepthNet;
 import labkit.models.EfficientNetB0;
 import labkit.models.MobileNetV2;

@@ -1,5 +1,8 @@
 package labkit.weights;
 
+import labkit.io.Downloads;
+import labkit.io.RemoteFile;
+
 import static org.junit.jupiter.api.Assertions.*;
 
 import ai.djl.ndarray.NDArray;

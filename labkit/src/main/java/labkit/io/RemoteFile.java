@@ -1,4 +1,4 @@
-package labkit.weights;
+package labkit.io;
 
 import java.net.URI;
 import java.util.List;

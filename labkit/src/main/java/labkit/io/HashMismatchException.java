@@ -1,4 +1,4 @@
-package labkit.weights;
+package labkit.io;
 
 import java.io.IOException;
 import java.nio.file.Path;

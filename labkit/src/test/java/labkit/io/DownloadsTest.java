@@ -1,4 +1,4 @@
-package labkit.weights;
+package labkit.io;
 
 import static org.junit.jupiter.api.Assertions.*;
 
