@@ -33,7 +33,8 @@ import labkit.image.Resample;
  * the depth to D×D (default 56), both with antialiased bilinear interpolation ({@link Resample}, as torchvision's
  * {@code Resize}), the image scaled to [0, 1] and normalised with ImageNet's mean/std (for EfficientNet) unless
  * told otherwise, the depth divided by the maximum depth (default 10 m) and clipped to [0, 1]. An optional
- * {@link Augment} flips image and depth together and colour-jitters the image only.
+ * {@link Augment} flips image and depth together and colour-jitters the image only. A depth PNG must be one
+ * grey channel of the RGB image's size; anything else is an error naming both files (never a silent resize).
  *
  * <pre>{@code
  * NyuDepthV2 train = NyuDepthV2.builder().root(Path.of("nyu_data")).split(NyuDepthV2.Split.TRAIN)
@@ -132,8 +133,9 @@ public final class NyuDepthV2 extends RandomAccessDataset implements Seedable {
         Pair p = pairs.get(Math.toIntExact(index));
         int s = settings.imageSize;
         int d = settings.depthSize;
-        float[] rgb = resizedRgb(p);
-        float[] depth = resizedDepth(p);
+        BufferedImage rgbImage = Images.readBufferedImage(p.rgb());
+        float[] rgb = resizedRgb(rgbImage);
+        float[] depth = resizedDepth(p, rgbImage);
         if (augment != null) {
             augment.apply(rgb, s, depth, d, draw());
         }
@@ -156,7 +158,8 @@ public final class NyuDepthV2 extends RandomAccessDataset implements Seedable {
     public Preview preview(int index) throws IOException {
         Pair p = pairs.get(index);
         int s = settings.imageSize;
-        float[] rgb = resizedRgb(p);
+        BufferedImage rgbImage = Images.readBufferedImage(p.rgb());
+        float[] rgb = resizedRgb(rgbImage);
         int[] packed = new int[s * s];
         for (int i = 0; i < packed.length; i++) {
             int v = 0;
@@ -167,7 +170,7 @@ public final class NyuDepthV2 extends RandomAccessDataset implements Seedable {
         }
         BufferedImage img = new BufferedImage(s, s, BufferedImage.TYPE_INT_RGB);
         img.setRGB(0, 0, s, s, packed, 0, s);
-        return new Preview(img, resizedDepth(p), settings.depthSize);
+        return new Preview(img, resizedDepth(p, rgbImage), settings.depthSize);
     }
 
     /**
@@ -185,8 +188,7 @@ public final class NyuDepthV2 extends RandomAccessDataset implements Seedable {
         return augment.draw(random);
     }
 
-    private float[] resizedRgb(Pair p) throws IOException {
-        BufferedImage img = Images.readBufferedImage(p.rgb());
+    private float[] resizedRgb(BufferedImage img) {
         int w = img.getWidth();
         int h = img.getHeight();
         int[] argb = img.getRGB(0, 0, w, h, null, 0, w);
@@ -201,8 +203,14 @@ public final class NyuDepthV2 extends RandomAccessDataset implements Seedable {
         return Resample.bilinear(planar, 3, h, w, settings.imageSize, settings.imageSize);
     }
 
-    private float[] resizedDepth(Pair p) throws IOException {
+    private float[] resizedDepth(Pair p, BufferedImage rgb) throws IOException {
         Raster r = readDepthRaster(p.depth());
+        if (r.getWidth() != rgb.getWidth() || r.getHeight() != rgb.getHeight()) {
+            throw new IOException("depth image " + p.depth().toAbsolutePath() + " is " + r.getWidth() + "x"
+                    + r.getHeight() + " but its RGB image " + p.rgb().toAbsolutePath() + " is " + rgb.getWidth() + "x"
+                    + rgb.getHeight() + " (CSV line " + p.line() + "); depth and image must be the same size, pixel for"
+                    + " pixel: is the row pairing the wrong files?");
+        }
         float[] metres = depthMetres(r, settings.eightBitFullScale, p.depth());
         float[] norm = new float[metres.length];
         for (int i = 0; i < norm.length; i++) {
@@ -217,7 +225,14 @@ public final class NyuDepthV2 extends RandomAccessDataset implements Seedable {
     }
 
     private static Raster readDepthRaster(Path file) throws IOException {
-        return Images.readBufferedImage(file).getRaster();
+        BufferedImage img = Images.readBufferedImage(file);
+        Raster r = img.getRaster();
+        if (r.getNumBands() != 1 || img.getColorModel() instanceof java.awt.image.IndexColorModel) {
+            throw new IOException("depth image " + file.toAbsolutePath() + " has " + (r.getNumBands() == 1
+                    ? "a colour palette" : r.getNumBands() + " channels") + "; expected a single-channel (grey) 8-bit"
+                    + " or 16-bit PNG, as in the Kaggle set: is it an RGB image or a colour-mapped preview?");
+        }
+        return r;
     }
 
     private static float[] depthMetres(Raster r, float eightBitFullScale, Path file) throws IOException {
@@ -479,7 +494,10 @@ public final class NyuDepthV2 extends RandomAccessDataset implements Seedable {
             return v;
         }
 
-        /** Reads and checks the CSV; every listed file must exist (the error names the first missing one). */
+        /**
+         * Reads and checks the CSV; every listed file must exist (the error names the first missing one). Without
+         * {@code setSampling} the dataset is read in shuffled batches of 8 (the course's depth batch size).
+         */
         public NyuDepthV2 build() throws IOException {
             if (root == null) {
                 throw new IllegalArgumentException("NyuDepthV2: set root(...) to the Kaggle nyu_data folder (the one"
@@ -496,6 +514,9 @@ public final class NyuDepthV2 extends RandomAccessDataset implements Seedable {
                 throw new NoSuchFileException(root.resolve("data").resolve(split.csv()).toAbsolutePath().toString(), null,
                         "no " + split.csv() + " under " + root.toAbsolutePath() + "; root must be the Kaggle nyu_data"
                                 + " folder (with data/nyu2_train.csv and data/nyu2_test.csv)");
+            }
+            if (sampler == null) {
+                setSampling(8, true);
             }
             return new NyuDepthV2(this, readCsv(base, csv), augment);
         }

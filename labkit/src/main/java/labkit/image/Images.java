@@ -24,8 +24,11 @@ public final class Images {
     private Images() {}
 
     /**
-     * Converts an image to an H×W×3 {@code uint8} RGB array attached to {@code manager}. Alpha is dropped;
-     * 8-bit grey images are copied into all three channels unchanged.
+     * Converts an image to an H×W×3 {@code uint8} RGB array attached to {@code manager}, with the values PIL's
+     * {@code convert("RGB")} gives (what torchvision's loader does): alpha is dropped (colours not premultiplied);
+     * grey is copied into all three channels unchanged (no gamma conversion), 16-bit grey clipped to 255 (PIL's
+     * mode I), 16-bit grey+alpha and 16-bit RGB reduced to their high byte; palette images take their palette
+     * colours; RGB samples are taken as stored (an embedded ICC profile is ignored, as PIL does).
      */
     public static NDArray fromBufferedImage(BufferedImage image, NDManager manager) {
         require(image != null, "image is null");
@@ -33,14 +36,30 @@ public final class Images {
         int h = image.getHeight();
         int w = image.getWidth();
         byte[] rgb = new byte[h * w * 3];
-        if (image.getType() == BufferedImage.TYPE_BYTE_GRAY) {
+        java.awt.image.ColorModel cm = image.getColorModel();
+        java.awt.image.Raster raster = image.getRaster();
+        int spaceType = cm.getColorSpace().getType();
+        boolean component = cm instanceof java.awt.image.ComponentColorModel;
+        int bits = raster.getSampleModel().getSampleSize(0);
+        if (component && spaceType == java.awt.color.ColorSpace.TYPE_GRAY && (bits == 8 || bits == 16)) {
             // getRGB would push linear grey through a colour conversion: read the raster's samples directly
-            int[] grey = image.getRaster().getSamples(0, 0, w, h, 0, (int[]) null);
+            int[] grey = raster.getSamples(0, 0, w, h, 0, (int[]) null);
+            boolean highByte = bits == 16 && cm.hasAlpha(); // PIL: LA;16 keeps the high byte, I;16 is clipped
             for (int i = 0; i < grey.length; i++) {
-                byte v = (byte) grey[i];
+                int g = bits == 8 ? grey[i] : highByte ? grey[i] >> 8 : Math.min(grey[i], 255);
+                byte v = (byte) g;
                 rgb[3 * i] = v;
                 rgb[3 * i + 1] = v;
                 rgb[3 * i + 2] = v;
+            }
+        } else if (component && spaceType == java.awt.color.ColorSpace.TYPE_RGB && (bits == 8 || bits == 16)
+                && cm.getNumColorComponents() == 3) {
+            int shift = bits - 8;
+            for (int c = 0; c < 3; c++) {
+                int[] v = raster.getSamples(0, 0, w, h, c, (int[]) null);
+                for (int i = 0; i < v.length; i++) {
+                    rgb[3 * i + c] = (byte) (v[i] >> shift);
+                }
             }
         } else {
             int[] argb = image.getRGB(0, 0, w, h, null, 0, w);
@@ -135,7 +154,12 @@ public final class Images {
         return fromBufferedImage(readBufferedImage(path), manager);
     }
 
-    /** Reads an image file; same errors as {@link #read(Path, NDManager)}. */
+    /**
+     * Reads an image file as PIL opens it for torchvision: a truncated or damaged file is an error naming it (not
+     * an image with a grey part), a CMYK or YCCK JPEG is converted to RGB with PIL's formula, and a JPEG's EXIF
+     * orientation is applied as {@code ImageOps.exif_transpose} does (torchvision's default loader leaves it, so
+     * a phone photo would lie on its side there). Same errors as {@link #read(Path, NDManager)}.
+     */
     public static BufferedImage readBufferedImage(Path path) throws IOException {
         require(path != null, "path is null");
         Path abs = path.toAbsolutePath();
@@ -148,8 +172,10 @@ public final class Images {
         }
         BufferedImage image;
         try {
-            image = ImageIO.read(path.toFile());
-        } catch (IOException | RuntimeException e) {
+            image = ImageDecoder.decode(path);
+        } catch (IOException e) {
+            throw e;
+        } catch (RuntimeException e) {
             throw new IOException("cannot read image " + abs + ": " + e.getMessage(), e);
         }
         if (image == null) {

@@ -27,15 +27,20 @@ import labkit.nn.BlockTree;
  * PyTorch-style names ({@code model.params}), the optimizer buffers ({@code optimizer.state}), the history so
  * far ({@code history.csv}) and the loop state ({@code state.properties}: epoch, seed, early-stopping counters,
  * a signature of the model's parameter names and shapes). A checkpoint is written to a {@code .partial} folder
- * and renamed when complete, so the newest complete one is always safe to resume from. The latest
- * {@code history.csv} is also kept at the top of the folder for students to open.
+ * (each file synced to disk) and renamed when complete; {@link #latest()} still checks every file of a checkpoint
+ * and falls back to the newest intact one, listing in {@link #skipped()} which it passed over and why. The latest
+ * {@code history.csv} is also kept at the top of the folder for students to open (replaced atomically). A write
+ * that fails (a full disk) names the file and suggests freeing space or {@code keepCheckpoints(1)}.
  */
 public final class Checkpoints {
     /** The loop state saved with each checkpoint. */
     public record LoopState(int epochsDone, long seed, double bestValue, int bestEpoch, int badEpochs, boolean stopped) {}
 
     private static final String PREFIX = "epoch-";
+    private static final List<String> STATE_KEYS = List.of("epochs_done", "seed", "best_value", "best_epoch",
+            "bad_epochs", "stopped", "model_signature");
     private final Path dir;
+    private final List<String> skipped = new ArrayList<>();
 
     public Checkpoints(Path dir) {
         this.dir = dir;
@@ -46,18 +51,85 @@ public final class Checkpoints {
         return dir;
     }
 
-    /** The newest complete checkpoint folder, if any. */
+    /**
+     * The newest intact checkpoint folder, if any: complete state, weights, optimizer state and history. Newer
+     * damaged ones (a truncated file, an empty {@code state.properties}) are passed over and described in
+     * {@link #skipped()}; they stay on disk until a new checkpoint of that epoch replaces them.
+     */
     public Optional<Path> latest() {
+        skipped.clear();
         if (!Files.isDirectory(dir)) {
             return Optional.empty();
         }
+        List<Path> all;
         try (Stream<Path> s = Files.list(dir)) {
-            return s.filter(p -> p.getFileName().toString().matches(PREFIX + "\\d{4}"))
-                    .filter(p -> Files.isRegularFile(p.resolve("state.properties")))
-                    .max(Comparator.comparing(p -> p.getFileName().toString()));
+            all = s.filter(p -> p.getFileName().toString().matches(PREFIX + "\\d{4}"))
+                    .sorted(Comparator.comparing((Path p) -> p.getFileName().toString()).reversed()).toList();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot list checkpoint folder " + dir, e);
         }
+        for (Path p : all) {
+            String damage = damage(p);
+            if (damage == null) {
+                return Optional.of(p);
+            }
+            skipped.add("skipped checkpoint " + p + ": " + damage);
+        }
+        return Optional.empty();
+    }
+
+    /** What {@link #latest()} passed over, newest first, one line each ("skipped checkpoint …: why"). */
+    public List<String> skipped() {
+        return List.copyOf(skipped);
+    }
+
+    /** Why a checkpoint folder cannot be resumed from, or null when all its files are whole. */
+    static String damage(Path checkpoint) {
+        Path stateFile = checkpoint.resolve("state.properties");
+        if (!Files.isRegularFile(stateFile)) {
+            return "state.properties is missing";
+        }
+        Properties p = new Properties();
+        try (Reader r = Files.newBufferedReader(stateFile)) {
+            p.load(r);
+        } catch (IOException | IllegalArgumentException e) {
+            return "state.properties cannot be read (" + e.getMessage() + ")";
+        }
+        for (String key : STATE_KEYS) {
+            if (p.getProperty(key) == null) {
+                return "state.properties has no " + key + (p.isEmpty() ? " (the file is empty)" : "");
+            }
+        }
+        int epochs;
+        try {
+            epochs = Integer.parseInt(p.getProperty("epochs_done"));
+            Long.parseLong(p.getProperty("seed"));
+            Double.parseDouble(p.getProperty("best_value"));
+            Integer.parseInt(p.getProperty("best_epoch"));
+            Integer.parseInt(p.getProperty("bad_epochs"));
+        } catch (NumberFormatException e) {
+            return "state.properties holds a malformed number (" + e.getMessage() + ")";
+        }
+        for (String f : List.of("model.params", "optimizer.state")) {
+            try {
+                StateFile.verify(checkpoint.resolve(f));
+            } catch (IOException e) {
+                return e.getMessage();
+            }
+        }
+        Path csv = checkpoint.resolve("history.csv");
+        try {
+            long rows = Files.readAllLines(csv).stream().filter(l -> !l.isBlank()).count() - 1;
+            if (rows < 0 || !Files.readAllLines(csv).get(0).startsWith("epoch")) {
+                return "history.csv has no header";
+            }
+            if (rows != epochs) {
+                return "history.csv has " + rows + " rows for " + epochs + " epochs";
+            }
+        } catch (IOException e) {
+            return "history.csv cannot be read (" + e.getMessage() + ")";
+        }
+        return null;
     }
 
     /** The file where the best epoch's weights are kept. */
@@ -113,11 +185,42 @@ public final class Checkpoints {
         String name = String.format(Locale.ROOT, PREFIX + "%04d", state.epochsDone());
         Path partial = dir.resolve(name + ".partial");
         Path done = dir.resolve(name);
+        try {
+            writeCheckpoint(partial, block, optimizerState, history, state);
+            deleteTree(done);
+            Files.move(partial, done, StandardCopyOption.ATOMIC_MOVE);
+            AtomicFile.syncFolder(dir);
+            saveHistory(history, dir.resolve("history.csv"));
+        } catch (IOException e) {
+            try {
+                deleteTree(partial);
+            } catch (IOException ignored) {
+                // report the write error
+            }
+            if (AtomicFile.isDiskFull(e) && !e.getMessage().contains("keepCheckpoints")) {
+                throw AtomicFile.failure(partial, e);
+            }
+            throw e;
+        }
+        prune(keep);
+        return done;
+    }
+
+    private static void saveHistory(History history, Path file) throws IOException {
+        try {
+            history.saveCsv(file);
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+    }
+
+    private static void writeCheckpoint(Path partial, Block block, Map<String, NDArray> optimizerState,
+            History history, LoopState state) throws IOException {
         deleteTree(partial);
         Files.createDirectories(partial);
         StateFile.write(partial.resolve("model.params"), weights(block));
         StateFile.write(partial.resolve("optimizer.state"), optimizerState);
-        history.saveCsv(partial.resolve("history.csv"));
+        saveHistory(history, partial.resolve("history.csv"));
         Properties p = new Properties();
         p.setProperty("epochs_done", String.valueOf(state.epochsDone()));
         p.setProperty("seed", String.valueOf(state.seed()));
@@ -126,14 +229,11 @@ public final class Checkpoints {
         p.setProperty("bad_epochs", String.valueOf(state.badEpochs()));
         p.setProperty("stopped", String.valueOf(state.stopped()));
         p.setProperty("model_signature", signature(block));
-        try (Writer w = Files.newBufferedWriter(partial.resolve("state.properties"))) {
+        AtomicFile.write(partial.resolve("state.properties"), out -> {
+            Writer w = new java.io.OutputStreamWriter(out, java.nio.charset.StandardCharsets.ISO_8859_1);
             p.store(w, "labkit training checkpoint");
-        }
-        deleteTree(done);
-        Files.move(partial, done, StandardCopyOption.ATOMIC_MOVE);
-        history.saveCsv(dir.resolve("history.csv"));
-        prune(keep);
-        return done;
+            w.flush();
+        });
     }
 
     /** Reads the loop state of a checkpoint folder and checks it belongs to {@code block} and {@code seed}. */

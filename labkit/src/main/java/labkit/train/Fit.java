@@ -143,6 +143,9 @@ public final class Fit implements AutoCloseable {
                 ckpt.clear();
             }
             Optional<Path> latest = ckpt == null ? Optional.empty() : ckpt.latest();
+            if (ckpt != null) {
+                ckpt.skipped().forEach(bar::message);
+            }
             if (latest.isPresent()) {
                 state = resume(ckpt, latest.get(), trainer.getManager(), nameToId);
                 bar.message(String.format(Locale.ROOT, "resumed from %s (%d of %d epochs done)", latest.get(),

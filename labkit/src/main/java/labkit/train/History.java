@@ -141,16 +141,31 @@ public final class History {
         return new History(name, table.first(epochs));
     }
 
-    /** Writes the history as CSV (creating parent folders) and returns the file. */
+    /**
+     * Writes the history as CSV (creating parent folders) and returns the file. The CSV goes to a temporary file
+     * that is synced and renamed, so a failed write (a full disk) leaves the previous file as it was; the error
+     * names the file and, for a full disk, the fix.
+     */
     public Path saveCsv(Path file) {
         try {
-            if (file.toAbsolutePath().getParent() != null) {
-                Files.createDirectories(file.toAbsolutePath().getParent());
-            }
-            table.write().csv(file.toFile());
+            AtomicFile.write(file, out -> {
+                java.io.Writer w = new java.io.OutputStreamWriter(out, java.nio.charset.StandardCharsets.UTF_8);
+                try {
+                    table.write().csv(w);
+                } catch (RuntimeException e) {
+                    // Tablesaw's CSV writer wraps I/O errors ("Error flushing output"): report the I/O error
+                    for (Throwable t = e; t != null; t = t.getCause()) {
+                        if (t instanceof IOException io) {
+                            throw io;
+                        }
+                    }
+                    throw e;
+                }
+                w.flush();
+            });
             return file;
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write history to " + file, e);
+            throw new UncheckedIOException(e.getMessage(), e);
         }
     }
 
