@@ -3,6 +3,7 @@
 #
 #   bash environment/main.sh            quick run (LABKIT_QUICK=1: tiny data, one short epoch)
 #   bash environment/main.sh --full     the full course run (same as LABKIT_QUICK=0 bash environment/main.sh)
+#   bash environment/main.sh --serve    open the course in a browser instead: a notebook server on localhost
 #
 # Executed notebooks and their HTML copies go to build/notebooks/.
 set -euo pipefail
@@ -15,8 +16,9 @@ mode=()
 case "${1:-}" in
   --full) mode=(--full) ;;
   --quick) mode=(--quick) ;;
+  --serve) exec bash environment/serve.sh ;;
   "") [[ "${LABKIT_QUICK:-1}" == 0 ]] && mode=(--full) || mode=(--quick) ;;
-  *) echo "usage: bash environment/main.sh [--quick|--full]" >&2; exit 2 ;;
+  *) echo "usage: bash environment/main.sh [--quick|--full|--serve]" >&2; exit 2 ;;
 esac
 
 echo "== building labkit (mvn package, tests skipped)"

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The test command: JUnit suite (mvn verify, which also builds the fat jar), then every notebook
-# executed headless in quick mode into build/notebooks-test/. Non-zero exit on any failure.
+# executed headless in quick mode into build/notebooks-test/, then the real-browser test (headless Chromium on the
+# Task 1 notebook served by main.sh --serve; screenshots in build/browser-test/; LABKIT_BROWSER_TEST=0 skips it).
+# Non-zero exit on any failure.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -17,3 +19,8 @@ echo "== executing notebooks (quick, offline: LABKIT_OFFLINE=1 forbids every dow
 export LABKIT_OFFLINE=1
 PY="$(bash environment/runner-python.sh)"
 "$PY" environment/run_notebooks.py notebooks --out build/notebooks-test --quick
+
+if [[ "${LABKIT_BROWSER_TEST:-1}" != 0 ]]; then
+  echo "== real-browser test (headless Chromium + puppeteer-core against main.sh --serve)"
+  bash environment/browser-test.sh
+fi
