@@ -141,8 +141,8 @@ public final class ClipSearch {
      * TensorRT's entropy calibration: a 2048-bin histogram of {@code |x|} over {@code [0, max|x|]}; for every
      * candidate threshold bin {@code i >= levels}, the reference distribution P is the first {@code i} bins with
      * the mass beyond folded into bin {@code i-1}, Q is those {@code i} bins merged into {@code levels} equal groups
-     * and spread back over P's non-empty bins; the threshold {@code (i + 0.5) · binWidth} with the smallest {@code KL(P || Q)} is
-     * returned. {@code levels} is the number of quantization levels on one side of zero (128 for int8).
+     * and spread back over P's non-empty bins; the threshold {@code (i + 0.5) · binWidth} (at most {@code max|x|}) with the smallest {@code KL(P || Q)}
+     * is returned. {@code levels} is the number of quantization levels on one side of zero (128 for int8).
      */
     public static float klThreshold(float[] values, int levels) {
         int bins = 2048;
@@ -197,7 +197,7 @@ public final class ClipSearch {
                 bestI = i;
             }
         }
-        return (float) ((bestI + 0.5) * width);
+        return (float) Math.min((bestI + 0.5) * width, amax);
     }
 
     /** KL(P || Q) of two unnormalized histograms over their first n bins (Q smoothed where P is non-zero). */

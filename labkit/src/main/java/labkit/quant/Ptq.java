@@ -377,6 +377,14 @@ public final class Ptq {
      * requantization) are measured apart from observer differences.
      */
     Block convert(Map<String, QParams> givenActivations) {
+        return convert(givenActivations, Map.of());
+    }
+
+    /**
+     * As {@link #convert(Map)} with some weight qparams given too (by weight layer path), e.g. the step sizes
+     * {@link Lapq} found; the others come from their observers. PTQ only.
+     */
+    Block convert(Map<String, QParams> givenActivations, Map<String, QParams> givenWeights) {
         requireNotConverted("convert");
         for (Map.Entry<String, Observed> e : activations.entrySet()) {
             if (!e.getValue().observer().hasObserved()) {
@@ -400,7 +408,8 @@ public final class Ptq {
             });
         } else {
             for (Map.Entry<String, Observer> e : weightObservers.entrySet()) {
-                QParams qp = e.getValue().calculateQParams();
+                QParams qp = givenWeights.containsKey(e.getKey()) ? givenWeights.get(e.getKey())
+                        : e.getValue().calculateQParams();
                 Parameter w = BlockTree.parameters(BlockTree.get(model, e.getKey())).get("weight");
                 NDArray arr = w.getArray();
                 try (NDArray fq = Quantizer.fakeQuantize(arr.stopGradient(), qp, false)) {
@@ -520,7 +529,17 @@ public final class Ptq {
         }
     }
 
-    private void requireNotConverted(String what) {
+    /** Whether {@link #convert()} (or a load) has run. */
+    public boolean isConverted() {
+        return converted;
+    }
+
+    /** Whether this is a QAT preparation ({@link Qat}). */
+    boolean isQat() {
+        return qat;
+    }
+
+    void requireNotConverted(String what) {
         if (converted) {
             throw new IllegalStateException("cannot " + what + " after convert(): prepare a fresh float model");
         }
