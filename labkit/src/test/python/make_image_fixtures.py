@@ -93,6 +93,19 @@ def make():
             cmyk.putpixel((x + 8, y + 8), (20, 90, 210))
     cmyk.convert("CMYK").save(os.path.join(OUT, "cmyk.jpg"), quality=95, subsampling=0)
     cases.append(("cmyk.jpg", "CMYK JPEG made by PIL (Adobe, inverted)"))
+    with open(os.path.join(OUT, "cmyk.jpg"), "rb") as f:
+        data = bytearray(f.read())
+    app14 = data.find(b"\xff\xee\x00\x0eAdobe")
+    assert app14 > 0, "PIL wrote no Adobe marker"
+    # APP14: FFEE, length 14, "Adobe", version, flags0, flags1, transform (0 CMYK, 2 YCCK)
+    ycck = bytearray(data)
+    ycck[app14 + 15] = 2
+    with open(os.path.join(OUT, "cmyk_ycck.jpg"), "wb") as f:
+        f.write(ycck)
+    cases.append(("cmyk_ycck.jpg", "4-channel JPEG marked YCCK (Adobe transform 2): libjpeg converts YCC first"))
+    with open(os.path.join(OUT, "cmyk_no_adobe.jpg"), "wb") as f:
+        f.write(data[:app14] + data[app14 + 16:])
+    cases.append(("cmyk_no_adobe.jpg", "CMYK JPEG without an Adobe marker (PIL still assumes inverted CMYK)"))
 
     base = pattern_rgb().resize((W * 4, H * 4), Image.NEAREST)
     base.save(os.path.join(OUT, "plain.jpg"), quality=95, subsampling=0)

@@ -99,8 +99,9 @@ final class ImageDecoder {
     }
 
     /**
-     * A 4-channel JPEG to RGB as PIL does: Adobe files store inverted CMYK (YCCK ones as YCbCr of the inverted
-     * C, M, Y plus inverted K); PIL's {@code cmyk2rgb} then gives {@code R = nk - C·nk/255} with {@code nk = 255 - K},
+     * A 4-channel JPEG to RGB as PIL does: the samples are inverted CMYK (Adobe's convention, which PIL assumes
+     * with or without the Adobe marker; YCCK files hold YCbCr of the inverted C, M, Y plus inverted K, converted
+     * first as libjpeg does); PIL's {@code cmyk2rgb} then gives {@code R = nk - C·nk/255} with {@code nk = 255 - K},
      * in integer arithmetic.
      */
     static BufferedImage cmykToRgb(Raster raw, int adobeTransform) {
@@ -117,17 +118,17 @@ final class ImageDecoder {
                 int ye = px[2];
                 int k = px[3];
                 if (adobeTransform == 2) {
+                    // libjpeg's ycck_cmyk_convert: YCbCr to RGB, then 255 - each (K passes through)
                     int[] t = ycc(c, m, ye);
-                    c = t[0];
-                    m = t[1];
-                    ye = t[2];
+                    c = 255 - t[0];
+                    m = 255 - t[1];
+                    ye = 255 - t[2];
                 }
-                if (adobeTransform >= 0) {
-                    c = 255 - c;
-                    m = 255 - m;
-                    ye = 255 - ye;
-                    k = 255 - k;
-                }
+                // PIL reads every 4-channel JPEG as inverted ("CMYK;I", "assume adobe conventions")
+                c = 255 - c;
+                m = 255 - m;
+                ye = 255 - ye;
+                k = 255 - k;
                 int nk = 255 - k;
                 rgb[y * w + x] = clip8(nk - mulDiv255(c, nk)) << 16 | clip8(nk - mulDiv255(m, nk)) << 8
                         | clip8(nk - mulDiv255(ye, nk));
