@@ -8,7 +8,8 @@
 //    title). Every request that leaves 127.0.0.1 is blocked and listed: the page must not need the network.
 // 2. Its HTML copy (nbconvert of the executed notebook, file://, no network): the chart draws there too.
 // 3. Progress: a scratch notebook runs labkit's ProgressBar for ~4 s; the bar's line must change while the cell
-//    runs and stay one line (carriage returns redraw in place), ending with the epoch's time.
+//    runs and stay one line (carriage returns redraw in place), ending with the epoch's time. Then plain println
+//    lines (how the compression study reports its rows) must show up one by one while their cell runs.
 // Screenshots go to --out. Exit status 0 only if every check passed.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -197,6 +198,8 @@ open(sys.argv[2], "w", encoding="utf-8").write(HTMLExporter().from_notebook_node
           'bar.start(1, 1, 40);\n',
           'for (int i = 1; i <= 40; i++) { Thread.sleep(100); bar.update(i, java.util.Map.of("loss", 1.0 / i)); }\n',
           'bar.finish(java.util.Map.of("loss", 0.025), 4.0);'].join('') },
+        { cell_type: 'code', id: 'rows', metadata: {}, outputs: [], execution_count: null,
+          source: 'for (int i = 1; i <= 4; i++) { System.out.println("row " + i); Thread.sleep(800); }' },
       ],
     },
   });
@@ -208,30 +211,37 @@ open(sys.argv[2], "w", encoding="utf-8").write(HTMLExporter().from_notebook_node
         && document.querySelector('#kernel_indicator_icon.kernel_idle_icon'), { timeout: 120000, polling: 250 });
     await prog.evaluate(() => Jupyter.notebook.set_autosave_interval(0));
     await prog.evaluate(() => Jupyter.notebook.execute_all_cells());
-    const snapshots = [];
-    const deadline = Date.now() + 120000;
-    let finished = false;
-    while (Date.now() < deadline) {
-      const s = await prog.evaluate(() => {
-        const cell = Jupyter.notebook.get_cell(1);
-        const stream = cell.element[0].querySelector('.output_stream');
-        return { running: cell.element[0].querySelector('.input_prompt').textContent.includes('*'),
-          text: stream ? stream.textContent : '' };
-      });
-      if (s.text && (snapshots.length === 0 || snapshots[snapshots.length - 1].text !== s.text)) snapshots.push(s);
-      if (!s.running && s.text.includes('|') && await prog.evaluate(
-        () => typeof Jupyter.notebook.get_cell(1).input_prompt_number === 'number')) {
-        finished = true;
-        break;
+    // Polls cell `index` until it has run: the distinct texts of its stream output, each with whether the cell
+    // was still running when it was seen.
+    const watch = async (index, done) => {
+      const snapshots = [];
+      const deadline = Date.now() + 120000;
+      while (Date.now() < deadline) {
+        const s = await prog.evaluate((i) => {
+          const cell = Jupyter.notebook.get_cell(i);
+          const stream = cell.element[0].querySelector('.output_stream');
+          return { running: cell.element[0].querySelector('.input_prompt').textContent.includes('*'),
+            ran: typeof cell.input_prompt_number === 'number', text: stream ? stream.textContent : '' };
+        }, index);
+        if (s.text && (snapshots.length === 0 || snapshots[snapshots.length - 1].text !== s.text)) snapshots.push(s);
+        if (s.ran && !s.running && done(s.text)) return { finished: true, snapshots };
+        await new Promise((r) => setTimeout(r, 100));
       }
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    const during = snapshots.filter((s) => s.running);
-    const oneLine = snapshots.every((s) => s.text.replace(/\n$/, '').split('\n').length === 1);
-    const last = snapshots.length ? snapshots[snapshots.length - 1].text : '';
+      return { finished: false, snapshots };
+    };
+    const bar = await watch(1, (t) => t.includes('|'));
+    const during = bar.snapshots.filter((s) => s.running);
+    const oneLine = bar.snapshots.every((s) => s.text.replace(/\n$/, '').split('\n').length === 1);
+    const last = bar.snapshots.length ? bar.snapshots[bar.snapshots.length - 1].text : '';
     console.log(`     progress: ${during.length} different bars seen while the cell ran; last: ${JSON.stringify(last)}`);
-    check(finished && during.length >= 3 && oneLine && /epoch 1\/1 \[#{24}\] 40\/40 loss 0\.0250 \| 4\.0s/.test(last),
+    check(bar.finished && during.length >= 3 && oneLine
+      && /epoch 1\/1 \[#{24}\] 40\/40 loss 0\.0250 \| 4\.0s/.test(last),
       'progress bar redraws in place while the cell runs (one line, several states, final line with the time)');
+    // Plain println lines (the compression study's rows) must arrive while the cell runs, not at its end.
+    const lines = await watch(2, (t) => t.includes('row 4'));
+    const partial = lines.snapshots.filter((s) => s.running && s.text.includes('row 1') && !s.text.includes('row 4'));
+    console.log(`     println: ${partial.length} partial outputs seen while the cell ran`);
+    check(lines.finished && partial.length >= 2, 'println lines appear one by one while the cell runs');
     const progCell = (await prog.$$('#notebook-container > .cell'))[1];
     await progCell.screenshot({ path: path.join(out, 'progress.png') });
     await prog.evaluate(() => Jupyter.notebook.session.delete());

@@ -35,7 +35,7 @@ async def call(method, url, token=None, body=None, ok=(200, 201, 202, 204), time
     headers = {"Content-Type": "application/json"}
     if token:
         headers["Authorization"] = f"token {token}"
-    req = HTTPRequest(url, method=method, headers=headers, request_timeout=timeout,
+    req = HTTPRequest(url, method=method, headers=headers, request_timeout=timeout, connect_timeout=60,
                       body=None if body is None and method != "POST" else json.dumps(body or {}),
                       allow_nonstandard_methods=True)
     resp = await AsyncHTTPClient().fetch(req, raise_error=False)
@@ -112,13 +112,15 @@ class User:
         nb = (await call("GET", f"{base}/contents/{quote(self.args.notebook)}", self.token))["content"]
         cells = [c for c in nb["cells"] if c["cell_type"] == "code"]
         t0 = time.monotonic()
-        session = await call("POST", f"{base}/sessions", self.token, body={
+        session = await call("POST", f"{base}/sessions", self.token, timeout=300, body={
             "path": self.args.notebook, "type": "notebook", "name": self.args.notebook, "kernel": {"name": "java"}})
         kid = session["kernel"]["id"]
         pid = None
         try:
             ws_url = f"{base}/kernels/{kid}/channels".replace("http://", "ws://", 1)
-            ws = await websocket_connect(HTTPRequest(ws_url, headers={"Authorization": f"token {self.token}"}),
+            # the server answers the websocket once the kernel answered it: slow on a busy machine
+            ws = await websocket_connect(HTTPRequest(ws_url, headers={"Authorization": f"token {self.token}"},
+                                                     connect_timeout=60, request_timeout=300),
                                          max_message_size=64 << 20)
             session_id = uuid.uuid4().hex
             try:
