@@ -7,12 +7,9 @@ import labkit.grade.Limits;
 import labkit.grade.Sandbox;
 import picocli.CommandLine.Option;
 
-/** Options shared by {@code assign}, {@code validate} and {@code grade}: kernel, jar, limits, isolation. */
+/** Options shared by {@code assign}, {@code validate} and {@code grade}: jar, limits, isolation. */
 public final class SandboxOptions {
-    @Option(names = "--kernel", description = "Jupyter kernel name (default ${DEFAULT-VALUE})")
-    String kernel = "java";
-
-    @Option(names = "--jar", description = "labkit jar the notebooks load (default: the jar running this command, "
+    @Option(names = "--jar", description = "labkit jar the agents load (default: the jar running this command, "
             + "else labkit/target/labkit-all.jar)")
     Path jar;
 
@@ -68,6 +65,6 @@ public final class SandboxOptions {
     }
 
     Sandbox sandbox(Path dir) {
-        return Sandbox.prepare(dir, kernel, jar(), limits());
+        return Sandbox.prepare(dir, jar(), limits());
     }
 }

@@ -16,11 +16,6 @@ import java.util.Objects;
  * points; a cell that calls it more than once gets the smallest fraction.
  */
 public final class Check {
-    /** Environment variable through which the grader hands each run its secret marker nonce. */
-    public static final String NONCE_ENV = "LABKIT_GRADE_NONCE";
-    /** Start of the line that carries a partial-credit fraction to the grader. */
-    public static final String MARKER = "[labkit-grade]";
-
     private Check() {}
 
     /** The error a failed check throws: its message says what was expected and what was found. */
@@ -98,23 +93,65 @@ public final class Check {
     }
 
     /**
-     * Gives the current test cell {@code fraction} (0..1) of its points: prints a marker line that the grader
-     * reads from this cell's output. Returns the fraction. Outside the grader it prints a plain line.
+     * Gives the current test cell {@code fraction} (0..1) of its points: the grader reads the smallest fraction
+     * recorded during the cell when the cell has ended (see {@link #take}); a readable line is printed. Returns the
+     * fraction.
      */
     public static double partial(double fraction, String message) {
         if (!(fraction >= 0 && fraction <= 1)) {
             throw new IllegalArgumentException("partial credit must be a fraction in [0, 1], got " + fraction);
         }
-        String nonce = System.getenv(NONCE_ENV);
         String text = message == null ? "" : message.replace('\n', ' ');
-        if (nonce != null && !nonce.isBlank()) {
-            System.out.println(String.format(java.util.Locale.ROOT, "%s partial=%.6f nonce=%s %s", MARKER, fraction,
-                    nonce, text)); // one write: the grader reads the line whole
-        } else {
-            System.out.println(String.format(java.util.Locale.ROOT, "partial credit %.1f%%: %s", 100 * fraction, text));
+        synchronized (Check.class) {
+            if (Double.isNaN(recorded) || fraction < recorded) {
+                recorded = fraction;
+                recordedWhy = text;
+            }
         }
+        System.out.println(String.format(java.util.Locale.ROOT, "partial credit %.1f%%: %s", 100 * fraction, text));
         System.out.flush();
         return fraction;
+    }
+
+    private static double recorded = Double.NaN;
+    private static String recordedWhy = "";
+    private static byte[] seal;
+
+    /**
+     * Called once by the grader's runner before any notebook cell runs: only the holder of the token whose SHA-256
+     * is {@code tokenSha256} may {@link #take} recorded fractions. Returns where this class was loaded from, which the
+     * runner compares with its jar. Fails when already sealed.
+     */
+    public static synchronized String seal(String tokenSha256) {
+        if (seal != null) {
+            throw new IllegalStateException("labkit.grade.Check is already sealed");
+        }
+        seal = java.util.HexFormat.of().parseHex(tokenSha256);
+        java.security.CodeSource source = Check.class.getProtectionDomain().getCodeSource();
+        return source == null ? "" : source.getLocation().getPath();
+    }
+
+    /**
+     * For the grader's runner after each cell: the smallest fraction recorded since the last call and its message,
+     * as hex of UTF-8 {@code "fraction message"}, or "" when none was recorded; clears the record. Needs the token
+     * given to {@link #seal}.
+     */
+    public static synchronized String take(String token) {
+        byte[] hash;
+        try {
+            hash = java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(token.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        if (seal == null || !java.security.MessageDigest.isEqual(seal, hash)) {
+            throw new IllegalStateException("only the grader may read partial credit");
+        }
+        String out = Double.isNaN(recorded) ? "" : java.util.HexFormat.of().formatHex(String.format(
+                java.util.Locale.ROOT, "%.6f %s", recorded, recordedWhy).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        recorded = Double.NaN;
+        recordedWhy = "";
+        return out;
     }
 
     /** Partial credit as {@code passed} out of {@code total}. */

@@ -1,6 +1,5 @@
 package labkit.grade;
 
-import com.google.gson.Gson;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
@@ -18,16 +17,21 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
- * Executes one notebook in a fresh kernel inside a {@link Sandbox}: a new folder owned by the kernel's user,
- * a new memory cgroup, a secret nonce for {@link Check#partial} markers, the helper process under the
- * sandbox's namespaces, and everything removed afterwards.
+ * Executes one notebook inside a {@link Sandbox}: a {@link CellRunner} process (the trusted side, in the sandbox's
+ * namespaces) that starts one agent JVM for the student's code (in a private root, as a uid of its own, in fresh
+ * memory and pids cgroups), and everything removed afterwards.
  */
 public final class Executor {
     private static final SecureRandom RANDOM = new SecureRandom();
+    private static final Set<Integer> UIDS = ConcurrentHashMap.newKeySet();
+    /** Agent uids are drawn from [UID_BASE, UID_BASE + 1_000_000): no account of the machine has them. */
+    static final int UID_BASE = 2_000_000;
 
     private Executor() {}
 
@@ -40,54 +44,78 @@ public final class Executor {
      * @param failedCell index of the cell where the run stopped, or -1
      * @param seconds    run time of each code cell that started, by index
      * @param completed  indices of the code cells that finished
-     * @param notebook   the executed notebook (outputs as the kernel sent them; untrusted text)
-     * @param nonce      the marker nonce this run used
-     * @param wallSeconds time of the whole run, kernel start included
+     * @param notebook   the executed notebook (outputs as the agent sent them: untrusted text; {@code
+     *                   metadata.labkit_grader} written by the runner)
+     * @param wallSeconds time of the whole run, agent start included
      */
     public record Execution(String status, String message, int failedCell, Map<Integer, Double> seconds,
-                            List<Integer> completed, JsonObject notebook, String nonce, double wallSeconds) {}
+                            List<Integer> completed, JsonObject notebook, double wallSeconds) {}
 
-    /** Runs {@code notebook}; {@code quick} sets LABKIT_QUICK in the kernel. */
+    /** Runs {@code notebook}; {@code quick} sets LABKIT_QUICK in the agent. */
     public static Execution run(Sandbox sandbox, JsonObject notebook, boolean quick) {
         Limits limits = sandbox.limits();
         String id = HexFormat.of().formatHex(bytes(8));
-        String nonce = HexFormat.of().formatHex(bytes(16));
         Path run = sandbox.dir().resolve("run").resolve(id);
         Path work = sandbox.dir().resolve("work").resolve(id);
-        Path cg = sandbox.newCgroup("run-" + id);
+        Path cg = sandbox.rooted() ? sandbox.newCgroup("run-" + id) : null;
+        Path pids = sandbox.rooted() ? sandbox.newPidsCgroup("run-" + id) : null;
+        int uid = sandbox.rooted() ? takeUid() : -1;
         long t0 = System.nanoTime();
         try {
             Files.createDirectories(run);
             Sandbox.setMode(run.getParent(), "rwx------");
             Sandbox.setMode(run, "rwx------");
-            Files.createDirectories(work);
-            Sandbox.setMode(work.getParent(), "rwx--x--x");
-            Sandbox.setMode(work, "rwx------");
-            if (sandbox.dropUser()) {
-                Files.setAttribute(work, "unix:uid", 65534);
-                Files.setAttribute(work, "unix:gid", 65534);
+            String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+            List<String> jvm = List.of("-Xmx" + limits.heap(), "-XX:+ExitOnOutOfMemoryError",
+                    "-XX:+DisableAttachMechanism", "-XX:-UsePerfData", "-XX:+UseSerialGC", "-Djava.awt.headless=true",
+                    "-Dfile.encoding=UTF-8", "-Dai.djl.pytorch.num_interop_threads=1", "-Dlabkit.offline=true",
+                    "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+                    "-Dorg.slf4j.simpleLogger.log.ai.djl.util.cuda.CudaUtils=error");
+            List<String> agent = new ArrayList<>();
+            String agentJar;
+            if (sandbox.rooted()) {
+                agentJar = Sandbox.AGENT_JAR;
+                agent.addAll(List.of("sh", sandbox.launcher().toString(), cg == null ? "-" : cg.toString(),
+                        pids == null ? "-" : pids.toString(), run.resolve("root").toString(), Integer.toString(uid),
+                        System.getProperty("java.home"), "--", java));
+                agent.addAll(jvm);
+                agent.addAll(List.of("-Djava.io.tmpdir=/tmp", "-Duser.home=/work"));
+            } else {
+                agentJar = sandbox.jar();
+                Files.createDirectories(work);
+                Sandbox.setMode(work, "rwx------");
+                agent.add(java);
+                agent.addAll(jvm);
+                agent.addAll(List.of("-Djava.io.tmpdir=" + work, "-Duser.home=" + work));
             }
-            Path in = run.resolve("notebook.ipynb");
-            Ipynb.write(notebook, in);
-            Map<String, String> env = kernelEnv(sandbox, work, nonce, quick);
-            List<String> argv = List.of(sandbox.launcher().toString(), cg == null ? "-" : cg.toString(),
-                    work.toString(), "{connection_file}");
-            Gson gson = new Gson();
+            agent.addAll(List.of("-cp", agentJar, "jdk.jshell.execution.RemoteExecutionControl"));
+            JsonObject request = new JsonObject();
+            request.add("notebook", notebook);
+            JsonArray argv = new JsonArray();
+            agent.forEach(argv::add);
+            request.add("agent", argv);
+            request.addProperty("jar", agentJar);
+            request.addProperty("compile_jar", sandbox.jar());
+            request.addProperty("cell_seconds", limits.cellSeconds());
+            request.addProperty("notebook_seconds", limits.notebookSeconds());
+            request.addProperty("max_output_bytes", limits.maxOutputBytes());
+            Path in = run.resolve("request.json");
+            Files.writeString(in, Ipynb.toJson(request), StandardCharsets.UTF_8);
+            Path result = run.resolve("result.json");
+            Path log = run.resolve("runner.log");
             List<String> cmd = new ArrayList<>(sandbox.wrapper());
-            cmd.addAll(List.of(sandbox.python(), sandbox.dir().resolve("execute_notebook.py").toString(),
-                    "--in", in.toString(), "--cwd", work.toString(), "--kernel-argv", gson.toJson(argv),
-                    "--kernel-env", gson.toJson(env), "--runtime-dir", run.toString(),
-                    "--log", run.resolve("kernel.log").toString(),
-                    "--cell-timeout", Integer.toString(limits.cellSeconds()),
-                    "--notebook-timeout", Integer.toString(limits.notebookSeconds()),
-                    "--max-output-bytes", Long.toString(limits.maxOutputBytes())));
-            if (sandbox.netns()) {
-                cmd.add("--loopback");
+            if (!sandbox.wrapper().isEmpty()) {
+                cmd.addAll(List.of("sh", "-c", "ip link set lo up && exec \"$@\"", "sh"));
             }
-            Path stdout = run.resolve("result.json");
-            Path stderr = run.resolve("helper.log");
-            Process p = new ProcessBuilder(cmd).redirectOutput(stdout.toFile()).redirectError(stderr.toFile()).start();
-            long budget = limits.notebookSeconds() + 3L * 90 + 60;
+            cmd.addAll(List.of(java, "-Xmx512m", "-XX:+UseSerialGC", "-XX:+DisableAttachMechanism", "-XX:-UsePerfData",
+                    "-cp", sandbox.jar(), CellRunner.class.getName(), "--request", in.toString(), "--out",
+                    result.toString()));
+            ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+            pb.directory(sandbox.rooted() ? run.toFile() : work.toFile());
+            pb.environment().put("LABKIT_QUICK", quick ? "1" : "0");
+            pb.environment().put("MALLOC_ARENA_MAX", "2");
+            Process p = pb.start();
+            long budget = limits.notebookSeconds() + CellRunner.START_SECONDS + 60L;
             boolean done = p.waitFor(budget, TimeUnit.SECONDS);
             if (!done) {
                 p.descendants().forEach(ProcessHandle::destroyForcibly);
@@ -95,11 +123,11 @@ public final class Executor {
                 p.waitFor(30, TimeUnit.SECONDS);
             }
             double wall = (System.nanoTime() - t0) / 1e9;
-            Execution e = parse(stdout, stderr, notebook, nonce, wall, done, budget);
+            Execution e = parse(result, log, notebook, wall, done, budget);
             if ((e.status().equals("kernel-died")) && Sandbox.oomKilled(cg)) {
                 e = new Execution("out-of-memory", "the kernel was killed in cell " + e.failedCell() + " for using more than "
                         + limits.memoryBytes() / (1 << 20) + " MiB", e.failedCell(), e.seconds(), e.completed(),
-                        e.notebook(), nonce, wall);
+                        e.notebook(), wall);
             }
             return e;
         } catch (IOException e) {
@@ -109,6 +137,10 @@ public final class Executor {
             throw new IllegalStateException("interrupted while grading", e);
         } finally {
             Sandbox.removeCgroup(cg);
+            Sandbox.removeCgroup(pids);
+            if (uid >= 0) {
+                UIDS.remove(uid);
+            }
             if (System.getenv("LABKIT_GRADE_KEEP") == null) { // debugging: keep the run's files
                 deleteTree(work);
                 deleteTree(run);
@@ -116,27 +148,17 @@ public final class Executor {
         }
     }
 
-    private static Map<String, String> kernelEnv(Sandbox sandbox, Path work, String nonce, boolean quick) {
-        Map<String, String> env = new LinkedHashMap<>();
-        env.put("PATH", "/usr/local/bin:/usr/bin:/bin");
-        env.put("HOME", work.toString());
-        env.put("LANG", "C.UTF-8");
-        String javaHome = System.getenv("JAVA_HOME");
-        if (javaHome != null) {
-            env.put("JAVA_HOME", javaHome);
+    /** A uid no other run of this grader is using now. */
+    private static int takeUid() {
+        while (true) {
+            int uid = UID_BASE + RANDOM.nextInt(1_000_000);
+            if (UIDS.add(uid)) {
+                return uid;
+            }
         }
-        env.put("LABKIT_QUICK", quick ? "1" : "0");
-        env.put("RJK_MIMA_CACHE", work.resolve(".mima").toString());
-        if (sandbox.djlCache() != null) {
-            env.put("DJL_CACHE_DIR", sandbox.djlCache().toString());
-        }
-        env.put("LABKIT_KERNEL_JAVA_OPTS", "-Xmx" + sandbox.limits().heap() + " -XX:+ExitOnOutOfMemoryError "
-                + "-XX:-UsePerfData -Djava.io.tmpdir=" + work + " -Duser.home=" + work);
-        env.put(Check.NONCE_ENV, nonce);
-        return env;
     }
 
-    private static Execution parse(Path stdout, Path stderr, JsonObject original, String nonce, double wall,
+    private static Execution parse(Path stdout, Path stderr, JsonObject original, double wall,
                                    boolean done, long budget) throws IOException {
         String text = Files.exists(stdout) ? Files.readString(stdout, StandardCharsets.UTF_8) : "";
         JsonObject r = null;
@@ -148,9 +170,9 @@ public final class Executor {
         }
         if (r == null) {
             String err = Files.exists(stderr) ? tail(Files.readString(stderr, StandardCharsets.UTF_8), 300) : "";
-            String why = done ? "the notebook runner gave no result: " + err
-                    : "the notebook runner did not finish within " + budget + " s and was killed";
-            return new Execution(done ? "error" : "notebook-timeout", why, -1, Map.of(), List.of(), original, nonce, wall);
+            String why = done ? "the grader's runner gave no result: " + err
+                    : "the grader's runner did not finish within " + budget + " s and was killed";
+            return new Execution(done ? "error" : "notebook-timeout", why, -1, Map.of(), List.of(), original, wall);
         }
         Map<Integer, Double> seconds = new LinkedHashMap<>();
         List<Integer> completed = new ArrayList<>();
@@ -171,7 +193,7 @@ public final class Executor {
             nb.add("cells", new JsonArray());
         }
         return new Execution(r.get("status").getAsString(), r.get("message").getAsString(), failed, seconds, completed,
-                nb, nonce, wall);
+                nb, wall);
     }
 
     private static String tail(String s, int n) {

@@ -73,7 +73,7 @@ public final class Feedback {
                 b.append("<pre>").append(esc(source)).append("</pre>");
                 if (cell.has("outputs")) {
                     for (JsonObject o : mergeStreams(cell)) {
-                        output(b, o, test, run.nonce());
+                        output(b, o, test);
                     }
                 }
             } else {
@@ -107,11 +107,11 @@ public final class Feedback {
         return o.has(key) && o.get(key).isJsonPrimitive() ? o.get(key).getAsString() : "";
     }
 
-    private static void output(StringBuilder b, JsonObject o, boolean test, String nonce) {
+    private static void output(StringBuilder b, JsonObject o, boolean test) {
         String type = o.has("output_type") ? o.get("output_type").getAsString() : "";
         switch (type) {
             case "stream" -> {
-                String text = Scorer.textOf(o.get("text")).replace(" nonce=" + nonce, "");
+                String text = Scorer.textOf(o.get("text"));
                 b.append("<pre").append("stderr".equals(str(o, "name")) ? " class=\"err\"" : "").append('>')
                         .append(esc(ANSI.matcher(text).replaceAll(""))).append("</pre>");
             }

@@ -1,15 +1,10 @@
 package labkit.grade;
 
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,80 +12,88 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
- * Where and how submissions run: prepared once per batch in a fresh folder under the system temp folder (the
- * unprivileged user may pass through it but not list it; removed by {@link #close()}), it holds the notebook-execution helper, a copy of the Java kernel and the DJL native cache that
- * an unprivileged user can read, and a launcher that puts the kernel in a memory cgroup, sets rlimits and drops
- * to {@code nobody}. {@link #features()} says which of these the OS allowed.
+ * Where and how submissions run: prepared once per batch in a fresh folder under the system temp folder (0711,
+ * removed by {@link #close()}), it holds the labkit jar and the DJL native cache that the agent JVMs read, and the
+ * launcher that starts each agent. {@link #features()} says which isolation the OS allowed.
  *
- * <p>As root: the helper runs in fresh network, PID and mount namespaces ({@code unshare}; only loopback,
- * every process killed when it ends) and the kernel as {@code nobody:nogroup} with no capabilities. As another
- * user: a user+network namespace when unprivileged namespaces are allowed, else no network isolation.
+ * <p>As root, each submission's {@link CellRunner} runs in fresh network, PID and mount namespaces ({@code unshare};
+ * loopback only, every process killed when it ends), and its agent JVM (the only process that runs student code)
+ * in a private root: read-only binds of {@code /usr}, a few {@code /etc} entries, the jar at {@code /labkit} and
+ * the DJL cache at {@code /djl}; fresh tmpfs for {@code /work}, {@code /tmp}, {@code /var/tmp} and {@code /dev/shm};
+ * nothing else of the machine (no instructor files, other submissions or outputs). The agent runs as a uid of its
+ * own (so one student's processes cannot use up another's process limit), without capabilities, in a memory and
+ * a pids cgroup, with rlimits. All of it disappears with the namespace. As another user: a user+network namespace
+ * when unprivileged namespaces are allowed, else no isolation.
  */
 public final class Sandbox implements AutoCloseable {
-    private static final int NOBODY = 65534;
+    /** Where the jar appears inside the agent's private root. */
+    static final String AGENT_JAR = "/labkit/labkit-all.jar";
+    /** Where the DJL cache appears inside the agent's private root. */
+    static final String AGENT_DJL = "/djl";
     private final Path dir;
-    private final String python;
     private final Limits limits;
     private final List<String> features = new ArrayList<>();
     private final List<String> wrapper = new ArrayList<>();
-    private final Path kernelScript;
-    private final String jar;
+    private final Path jar;
     private final Path djlCache;
     private final Path cgroupParent;
-    private final boolean dropUser;
+    private final Path pidsParent;
+    private final boolean root;
 
-    private Sandbox(Path dir, String python, Limits limits, Path kernelScript, String jar, Path djlCache,
-                    Path cgroupParent, boolean dropUser) {
+    private Sandbox(Path dir, Limits limits, Path jar, Path djlCache, Path cgroupParent, Path pidsParent,
+                    boolean root) {
         this.dir = dir;
-        this.python = python;
         this.limits = limits;
-        this.kernelScript = kernelScript;
         this.jar = jar;
         this.djlCache = djlCache;
         this.cgroupParent = cgroupParent;
-        this.dropUser = dropUser;
+        this.pidsParent = pidsParent;
+        this.root = root;
     }
 
     /**
-     * Prepares a sandbox folder for kernel {@code kernelName} and the labkit jar {@code jar}; {@code out} is
-     * where the grader writes (not used by the sandbox itself).
-     * Throws {@link IllegalStateException} naming what is missing (python with nbclient, the kernel).
+     * Prepares a sandbox for the labkit jar {@code jar}; {@code out} names the grader's output folder in errors.
+     * Throws {@link IllegalStateException} naming what is missing.
      */
-    public static Sandbox prepare(Path out, String kernelName, Path jar, Limits limits) {
+    public static Sandbox prepare(Path out, Path jar, Limits limits) {
         try {
+            if (!Files.isRegularFile(jar)) {
+                throw new IllegalStateException("no labkit jar at '" + jar + "'; build it (mvn -q package -DskipTests)");
+            }
             Path dir = Files.createTempDirectory("labkit-sandbox-").toAbsolutePath();
-            boolean root = isRoot();
-            setMode(dir, "rwx--x--x");
-            String python = findPython();
-            Path helper = dir.resolve("execute_notebook.py");
-            try (InputStream in = Sandbox.class.getResourceAsStream("execute_notebook.py")) {
-                Files.copy(in, helper, StandardCopyOption.REPLACE_EXISTING);
-            }
-            JsonObject spec = kernelSpec(python, kernelName);
             boolean isolate = limits.isolate();
-            boolean drop = isolate && root && works(List.of("setpriv", "--reuid=" + NOBODY, "--regid=" + NOBODY,
-                    "--clear-groups", "true"));
-            Path kernelScript = kernelScript(spec, kernelName);
-            if (drop) {
-                kernelScript = copyKernel(kernelScript, dir.resolve("kernel"));
-            }
-            Path jarPath = jar.toAbsolutePath();
-            if (drop && !readableByNobody(jarPath)) {
-                Path copy = dir.resolve("lib").resolve("labkit-all.jar");
-                Files.createDirectories(copy.getParent());
-                linkOrCopy(jarPath, copy);
-                setMode(dir.resolve("lib"), "rwxr-xr-x");
-                jarPath = copy;
-            }
-            Path djl = sharedDjlCache(dir, drop);
-            Path cg = isolate ? cgroupParent(root) : null;
-            Sandbox s = new Sandbox(dir, python, limits, kernelScript, jarPath.toString(), djl, cg, drop);
+            boolean root = isolate && isRoot() && works(List.of("unshare", "--mount", "--net", "--pid", "--fork",
+                    "--kill-child", "--mount-proc", "sh", "-c", "ip link set lo up && mount -t tmpfs x /mnt && "
+                            + "setpriv --reuid=2000000 --regid=2000000 --clear-groups true"));
+            setMode(dir, "rwx--x--x");
+            Path lib = dir.resolve("lib");
+            Files.createDirectories(lib);
+            setMode(lib, "rwxr-xr-x");
+            Path jarCopy = lib.resolve("labkit-all.jar");
+            linkOrCopy(jar.toAbsolutePath(), jarCopy);
+            setMode(jarCopy, "rw-r--r--");
+            Path djl = sharedDjlCache(dir, root);
+            Path cg = root ? cgroupParent("memory") : null;
+            Path pids = root ? cgroupParent("pids") : null;
+            Sandbox s = new Sandbox(dir, limits, jarCopy, djl, cg, pids, root);
             s.writeLauncher();
-            if (isolate) {
-                List<String> ns = root
-                        ? List.of("unshare", "--net", "--pid", "--fork", "--kill-child", "--mount-proc")
-                        : List.of("unshare", "--user", "--map-root-user", "--net", "--pid", "--fork", "--kill-child",
-                                "--mount-proc");
+            if (root) {
+                s.wrapper.addAll(List.of("unshare", "--mount", "--net", "--pid", "--fork", "--kill-child", "--mount-proc"));
+                s.features.add("network namespace (loopback only)");
+                s.features.add("PID namespace (all processes killed at the end)");
+                s.features.add("student code in an agent JVM separate from the grader's runner");
+                s.features.add("private root: read-only /usr, jar, DJL cache; private /work, /tmp, /var/tmp, /dev/shm");
+                s.features.add("a uid of its own per submission, no capabilities");
+                if (cg != null) {
+                    s.features.add("memory cgroup " + limits.memoryBytes() / (1 << 20) + " MiB");
+                }
+                if (pids != null) {
+                    s.features.add("pids cgroup, " + PIDS + " processes");
+                }
+                s.features.add("rlimits (file size 256 MiB, no core dumps, " + PIDS + " processes)");
+            } else if (isolate) {
+                List<String> ns = List.of("unshare", "--user", "--map-root-user", "--net", "--pid", "--fork",
+                        "--kill-child", "--mount-proc");
                 List<String> probe = new ArrayList<>(ns);
                 probe.addAll(List.of("ip", "link", "set", "lo", "up"));
                 if (works(probe)) {
@@ -98,26 +101,25 @@ public final class Sandbox implements AutoCloseable {
                     s.features.add("network namespace (loopback only)");
                     s.features.add("PID namespace (all processes killed at the end)");
                 }
-                if (drop) {
-                    s.features.add("kernel runs as nobody:nogroup, no capabilities");
-                }
-                if (cg != null) {
-                    s.features.add("memory cgroup " + limits.memoryBytes() / (1 << 20) + " MiB");
-                }
-                if (works(List.of("prlimit", "--version"))) {
-                    s.features.add("rlimits (file size 256 MiB, no core dumps, 1024 processes)");
-                }
+                s.features.add("student code in an agent JVM separate from the grader's runner");
+                s.features.add("not root: no private root, no uid of its own, no cgroups");
+            } else {
+                s.features.add("student code in an agent JVM separate from the grader's runner");
+                s.features.add("no isolation (--no-isolation)");
             }
-            s.features.add("JVM heap -Xmx" + limits.heap() + ", exit on OutOfMemoryError");
+            s.features.add("JVM heap -Xmx" + limits.heap() + ", exit on OutOfMemoryError, no attach");
             s.features.add("timeouts " + limits.cellSeconds() + " s per cell, " + limits.notebookSeconds() + " s per notebook");
-            s.features.add("output cap " + limits.maxOutputBytes() + " bytes");
+            s.features.add("output cap " + limits.maxOutputBytes() + " bytes per cell and per notebook");
             return s;
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot prepare the grading sandbox in " + out, e);
+            throw new UncheckedIOException("cannot prepare the grading sandbox for " + out, e);
         }
     }
 
-    /** Removes the sandbox folder (kernel copy, cache links, leftovers of runs). */
+    /** Processes (and threads) one submission may have. */
+    static final int PIDS = 1024;
+
+    /** Removes the sandbox folder (jar copy, cache links, leftovers of runs). */
     @Override
     public void close() {
         if (System.getenv("LABKIT_GRADE_KEEP") == null) {
@@ -130,14 +132,9 @@ public final class Sandbox implements AutoCloseable {
         return List.copyOf(features);
     }
 
-    /** The labkit jar path the kernel loads (for {@code %jars}). */
+    /** The labkit jar (the sandbox's copy) that runners compile against and agents load. */
     public String jar() {
-        return jar;
-    }
-
-    /** The python that runs the helper. */
-    public String python() {
-        return python;
+        return jar.toString();
     }
 
     /** The sandbox folder. */
@@ -149,25 +146,37 @@ public final class Sandbox implements AutoCloseable {
         return limits;
     }
 
-    /** Command prefix (namespaces) for the helper. */
+    /** Command prefix (namespaces) for the runner. */
     List<String> wrapper() {
         return wrapper;
     }
 
-    boolean netns() {
-        return !wrapper.isEmpty();
-    }
-
-    boolean dropUser() {
-        return dropUser;
+    /** True when agents get a private root, a uid of their own and cgroups. */
+    boolean rooted() {
+        return root;
     }
 
     Path launcher() {
-        return dir.resolve("kernel-launch.sh");
+        return dir.resolve("agent-launch.sh");
     }
 
     Path djlCache() {
         return djlCache;
+    }
+
+    /** A fresh pids cgroup for one submission, or null when none can be made. */
+    Path newPidsCgroup(String name) {
+        if (pidsParent == null) {
+            return null;
+        }
+        try {
+            Path cg = pidsParent.resolve(name);
+            Files.createDirectories(cg);
+            Files.writeString(cg.resolve("pids.max"), Integer.toString(PIDS));
+            return cg;
+        } catch (IOException e) {
+            return null;
+        }
     }
 
     /** A fresh memory cgroup for one submission, or null when none can be made. */
@@ -239,24 +248,53 @@ public final class Sandbox implements AutoCloseable {
         }
     }
 
+    /**
+     * The agent launcher (run as root by the runner, inside its namespaces): joins the cgroups, builds the private
+     * root, drops to the submission's uid and starts the agent JVM. Usage: {@code agent-launch.sh MEMCG|- PIDSCG|-
+     * ROOTDIR UID JAVA_HOME -- JAVA_ARGS…}.
+     */
     private void writeLauncher() throws IOException {
-        String rlimits = "--fsize=268435456 --core=0 --nproc=1024";
+        long tmp = Math.max(64L << 20, limits.memoryBytes() / 2);
         String script = "#!/bin/sh\n"
-                + "# labkit grader: starts the Java kernel of one submission.  Usage: kernel-launch.sh CGROUP|- WORKDIR CONNECTION_FILE\n"
-                + "set -e\n"
-                + "[ \"$1\" != - ] && echo $$ > \"$1/cgroup.procs\"\n"
-                + "work=\"$2\"; conn=\"$3\"\n"
-                + "cp \"$conn\" \"$work/.connection.json\" && chmod 644 \"$work/.connection.json\"\n"
-                + "limits=''; command -v prlimit >/dev/null 2>&1 && limits='prlimit " + rlimits + " --'\n"
-                + (dropUser
-                    ? "# kernel.sh's parent watcher cannot signal a root parent once unprivileged: the PID namespace\n"
-                        + "# (or the grader) ends the kernel instead\nunset JPY_PARENT_PID\n"
-                        + "exec $limits setpriv --reuid=" + NOBODY + " --regid=" + NOBODY + " --clear-groups --inh-caps=-all "
-                        + "--bounding-set=-all --no-new-privs -- bash '" + kernelScript + "' \"$work/.connection.json\"\n"
-                    : "exec $limits bash '" + kernelScript + "' \"$work/.connection.json\"\n");
+                + "# labkit grader: starts the agent JVM of one submission in a private root as its own uid.\n"
+                + "set -eu\n"
+                + "mem=\"$1\"; pids=\"$2\"; root=\"$3\"; uid=\"$4\"; jhome=\"$5\"; shift 6\n"
+                + "[ \"$mem\" = - ] || echo $$ > \"$mem/cgroup.procs\"\n"
+                + "[ \"$pids\" = - ] || echo $$ > \"$pids/cgroup.procs\"\n"
+                + "mkdir -p \"$root\"\n"
+                + "mount -t tmpfs -o size=16m,mode=0755 labkit-root \"$root\"\n"
+                + "ro() { # ro SOURCE TARGET: a read-only bind\n"
+                + "  if [ -d \"$1\" ]; then mkdir -p \"$root$2\"; else mkdir -p \"$(dirname \"$root$2\")\"; : > \"$root$2\"; fi\n"
+                + "  mount --bind \"$1\" \"$root$2\"\n"
+                + "  mount -o remount,bind,ro,nosuid,nodev \"$root$2\"\n"
+                + "}\n"
+                + "ro /usr /usr\n"
+                + "for d in bin sbin lib lib32 lib64 libx32; do\n"
+                + "  if [ -L \"/$d\" ]; then ln -s \"$(readlink \"/$d\")\" \"$root/$d\"; elif [ -d \"/$d\" ]; then ro \"/$d\" \"/$d\"; fi\n"
+                + "done\n"
+                + "for e in passwd group hosts nsswitch.conf ld.so.cache ld.so.conf ld.so.conf.d alternatives ssl "
+                + "fonts fontconfig localtime timezone java-17-openjdk java-21-openjdk; do\n"
+                + "  [ -e \"/etc/$e\" ] && ro \"$(readlink -f \"/etc/$e\")\" \"/etc/$e\"\n"
+                + "done\n"
+                + "case \"$jhome\" in /usr/*) ;; *) ro \"$jhome\" \"$jhome\" ;; esac\n"
+                + "ro '" + jar.getParent() + "' /labkit\n"
+                + (djlCache != null ? "ro '" + djlCache + "' " + AGENT_DJL + "\n" : "")
+                + "mkdir -p \"$root/proc\" \"$root/dev\" \"$root/tmp\" \"$root/var/tmp\" \"$root/work\"\n"
+                + "mount -t proc proc \"$root/proc\"\n"
+                + "mount -t tmpfs -o size=1m,mode=0755 labkit-dev \"$root/dev\"\n"
+                + "for n in null zero random urandom full; do : > \"$root/dev/$n\"; mount --bind \"/dev/$n\" \"$root/dev/$n\"; done\n"
+                + "mkdir -p \"$root/dev/shm\"\n"
+                + "for t in /tmp /var/tmp /dev/shm; do mount -t tmpfs -o size=" + tmp + ",mode=1777,nosuid,nodev labkit-tmp \"$root$t\"; done\n"
+                + "mount -t tmpfs -o size=" + tmp + ",mode=0700,uid=$uid,gid=$uid,nosuid,nodev labkit-work \"$root/work\"\n"
+                + "mount -o remount,ro \"$root\"\n"
+                + "cd /\n"
+                + "exec chroot \"$root\" /usr/bin/prlimit --fsize=268435456 --core=0 --nproc=" + PIDS + " -- "
+                + "/usr/bin/setpriv --reuid=\"$uid\" --regid=\"$uid\" --clear-groups --inh-caps=-all --bounding-set=-all "
+                + "--no-new-privs -- /usr/bin/env -i --chdir=/work PATH=/usr/local/bin:/usr/bin:/bin HOME=/work LANG=C.UTF-8 "
+                + "MALLOC_ARENA_MAX=2 LABKIT_QUICK=\"${LABKIT_QUICK:-1}\" DJL_CACHE_DIR=" + AGENT_DJL + " \"$@\"\n";
         Path launcher = launcher();
         Files.writeString(launcher, script);
-        setMode(launcher, "rwxr-xr-x");
+        setMode(launcher, "rwx------");
     }
 
     static boolean isRoot() {
@@ -267,70 +305,9 @@ public final class Sandbox implements AutoCloseable {
         }
     }
 
-    private static String findPython() {
-        List<String> candidates = new ArrayList<>();
-        String env = System.getenv("LABKIT_PYTHON");
-        if (env != null && !env.isBlank()) {
-            candidates.add(env);
-        }
-        candidates.addAll(List.of("/usr/bin/python3", "python3"));
-        for (String py : candidates) {
-            if (works(List.of(py, "-c", "import nbclient, nbformat, jupyter_client"))) {
-                return py;
-            }
-        }
-        throw new IllegalStateException("no python3 with nbclient, nbformat and jupyter_client found (tried "
-                + candidates + "); run environment/install-jupyter.sh or set LABKIT_PYTHON");
-    }
 
-    private static JsonObject kernelSpec(String python, String name) throws IOException {
-        String code = "import json,sys\nfrom jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel\n"
-                + "try:\n  s = KernelSpecManager().get_kernel_spec(sys.argv[1])\n"
-                + "except NoSuchKernel:\n  print('{}'); sys.exit(0)\n"
-                + "print(json.dumps({'argv': s.argv, 'dir': s.resource_dir}))\n";
-        String out = run(List.of(python, "-c", code, name), 60).strip();
-        JsonObject spec = JsonParser.parseString(out.isEmpty() ? "{}" : out.lines().reduce((a, b) -> b).orElse("{}"))
-                .getAsJsonObject();
-        if (!spec.has("argv")) {
-            throw new IllegalStateException("Jupyter kernel '" + name + "' is not installed; run "
-                    + "environment/install-kernel.sh (it registers the Java kernel 'java')");
-        }
-        return spec;
-    }
 
-    /** The launcher script of a kernel installed by environment/install-kernel.sh (argv: bash kernel.sh {cf}). */
-    private static Path kernelScript(JsonObject spec, String name) {
-        for (var e : spec.getAsJsonArray("argv")) {
-            String a = e.getAsString();
-            if (a.endsWith(".sh") && Files.isRegularFile(Path.of(a))) {
-                return Path.of(a);
-            }
-        }
-        throw new IllegalStateException("kernel '" + name + "' was not installed by environment/install-kernel.sh "
-                + "(its argv " + spec.get("argv") + " has no kernel.sh); the grader needs that kernel");
-    }
 
-    /** Copies the kernel's folder (jars and kernel.sh) where nobody can read it, pointing kernel.sh at the copy. */
-    private static Path copyKernel(Path script, Path target) throws IOException {
-        Path from = script.getParent();
-        Files.createDirectories(target);
-        try (Stream<Path> files = Files.list(from)) {
-            for (Path f : (Iterable<Path>) files::iterator) {
-                if (Files.isRegularFile(f)) {
-                    Path to = target.resolve(f.getFileName());
-                    if (f.getFileName().toString().endsWith(".sh")) {
-                        String text = Files.readString(f).replace(from.toString(), target.toString());
-                        Files.writeString(to, text);
-                    } else if (!Files.exists(to) || Files.size(to) != Files.size(f)) {
-                        linkOrCopy(f, to);
-                    }
-                    setMode(to, "rwxr-xr-x");
-                }
-            }
-        }
-        setMode(target, "rwxr-xr-x");
-        return target.resolve(script.getFileName());
-    }
 
     /** DJL's native cache, shared read-only: hard links (or copies) of the grader's own cache. */
     private static Path sharedDjlCache(Path dir, boolean drop) throws IOException {
@@ -364,26 +341,25 @@ public final class Sandbox implements AutoCloseable {
         }
     }
 
-    private static Path cgroupParent(boolean root) {
-        if (!root) {
-            return null;
-        }
+    /** {@code labkit-grade} under this process's cgroup (v1 {@code controller}, or v2 with it enabled), or null. */
+    private static Path cgroupParent(String controller) {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/cgroup"))) {
                 String[] p = line.split(":", 3);
                 Path base = null;
-                if (p.length == 3 && p[1].equals("memory")) {
-                    base = Path.of("/sys/fs/cgroup/memory" + p[2]);
+                if (p.length == 3 && List.of(p[1].split(",")).contains(controller)) {
+                    base = Path.of("/sys/fs/cgroup/" + controller + p[2]);
                 } else if (p.length == 3 && p[0].equals("0") && p[1].isEmpty()
                         && Files.exists(Path.of("/sys/fs/cgroup/cgroup.controllers"))) {
                     base = Path.of("/sys/fs/cgroup" + p[2]);
                 }
-                if (base != null) {
+                if (base != null && Files.isDirectory(base)) {
                     Path parent = base.resolve("labkit-grade");
                     Files.createDirectories(parent);
                     Path probe = parent.resolve("probe-" + ProcessHandle.current().pid());
                     Files.createDirectories(probe);
-                    boolean ok = Files.exists(probe.resolve("memory.limit_in_bytes")) || Files.exists(probe.resolve("memory.max"));
+                    String file = controller.equals("memory") ? "memory.max" : "pids.max";
+                    boolean ok = Files.exists(probe.resolve(file)) || Files.exists(probe.resolve("memory.limit_in_bytes"));
                     Files.delete(probe);
                     if (ok) {
                         return parent;
@@ -396,10 +372,6 @@ public final class Sandbox implements AutoCloseable {
         return null;
     }
 
-    private static boolean readableByNobody(Path p) {
-        return works(List.of("setpriv", "--reuid=" + NOBODY, "--regid=" + NOBODY, "--clear-groups", "test", "-r",
-                p.toString()));
-    }
 
     static void setMode(Path p, String mode) {
         try {
@@ -426,17 +398,4 @@ public final class Sandbox implements AutoCloseable {
         }
     }
 
-    private static String run(List<String> command, int seconds) throws IOException {
-        Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
-        try {
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!p.waitFor(seconds, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-            }
-            return out;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted", e);
-        }
-    }
 }

@@ -5,23 +5,20 @@ import com.google.gson.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
  * Scores the test cells of an executed notebook from their outputs alone: a test cell that finished without an
- * error output earns its points, scaled by the smallest {@link Check#partial} fraction it printed with this run's
- * nonce; a cell that raised, did not run, or follows a deleted solution cell earns 0. Nothing else the student's
+ * error output earns its points, scaled by the smallest {@link Check#partial} fraction that the runner read from the
+ * agent after the cell (never from printed text); a cell that raised, did not run, or follows a deleted solution cell earns 0. Nothing else the student's
  * process produced is read.
  */
 public final class Scorer {
     private static final Pattern ANSI = Pattern.compile("\u001b\\[[0-9;?]*[A-Za-z]");
-    private static final Pattern PARTIAL = Pattern.compile(
-            "^" + Pattern.quote(Check.MARKER) + " partial=([0-9.]+) nonce=(\\S*)(?: (.*))?$");
 
     private Scorer() {}
 
-    /** One result per marked cell, in source order; forged markers are reported in {@code notes}. */
+    /** One result per marked cell, in source order; {@code notes} receives what the scorer noticed. */
     public static List<CellResult> score(Assignment assignment, Restorer.Restored restored, Executor.Execution run,
                                          List<String> notes) {
         List<JsonObject> cells = Ipynb.cells(run.notebook());
@@ -73,20 +70,11 @@ public final class Scorer {
         double fraction = 1;
         String why = "";
         boolean any = false;
-        for (String line : streamLines(cell, "stdout")) {
-            Matcher m = PARTIAL.matcher(line);
-            if (!m.matches()) {
-                continue;
-            }
-            if (!m.group(2).equals(run.nonce())) {
-                notes.add("test cell '" + spec.gradeId() + "' printed a partial-credit marker with a wrong nonce: ignored");
-                continue;
-            }
-            double f = Math.max(0, Math.min(1, Double.parseDouble(m.group(1))));
-            if (!any || f < fraction) {
-                fraction = f;
-                why = m.group(3) == null ? "" : m.group(3);
-            }
+        JsonObject meta = Ipynb.metadata(cell).has(CellRunner.META) && Ipynb.metadata(cell).get(CellRunner.META).isJsonObject()
+                ? Ipynb.metadata(cell).getAsJsonObject(CellRunner.META) : null;
+        if (meta != null && meta.has("partial")) { // written by the runner, read from Check after the cell
+            fraction = Math.max(0, Math.min(1, meta.get("partial").getAsDouble()));
+            why = meta.has("why") ? meta.get("why").getAsString() : "";
             any = true;
         }
         double points = Math.round(spec.points() * fraction * 1e4) / 1e4;

@@ -166,8 +166,8 @@ class GradePureTest {
         assertTrue(e4.getMessage().contains("source.ipynb") && e4.getMessage().contains("grade_id"), e4.getMessage());
     }
 
-    static Executor.Execution run(JsonObject nb, String status, int failed, List<Integer> completed, String nonce) {
-        return new Executor.Execution(status, "", failed, Map.of(), completed, nb, nonce, 1);
+    static Executor.Execution run(JsonObject nb, String status, int failed, List<Integer> completed) {
+        return new Executor.Execution(status, "", failed, Map.of(), completed, nb, 1);
     }
 
     static void output(JsonObject cell, String json) {
@@ -182,19 +182,18 @@ class GradePureTest {
         List<JsonObject> cells = Ipynb.cells(nb);
         Map<String, Integer> at = new java.util.HashMap<>();
         r.roles().forEach((i, id) -> at.put(id, i));
-        // count test: error -> 0; augment test: partial 2/3 plus a forged full marker -> min wins;
-        // a solution cell prints a "full marks" marker: ignored (not a test cell)
+        // count test: error -> 0; augment test: the runner recorded 2/3; printed text never counts (a forged
+        // old-style marker in the probabilities test changes nothing), nor does metadata on a solution cell
         output(cells.get(at.get("test_count_classes")), "{\"output_type\":\"error\",\"ename\":\"EvalException\","
                 + "\"evalue\":\"\",\"traceback\":[\"labkit.grade.Check$Failure: countClasses(raw): expected 10, got 3\"]}");
-        output(cells.get(at.get("test_augment_once")), "{\"output_type\":\"stream\",\"name\":\"stdout\",\"text\":"
-                + "\"[labkit-grade] partial=1.000000 nonce=guess x\\n[labkit-grade]\"}");
-        output(cells.get(at.get("test_augment_once")), "{\"output_type\":\"stream\",\"name\":\"stdout\",\"text\":"
-                + "\" partial=0.666667 nonce=N1 2 of 3\\n\"}"); // one line split over two messages
-        output(cells.get(at.get("augment_once")), "{\"output_type\":\"stream\",\"name\":\"stdout\",\"text\":"
-                + "\"[labkit-grade] partial=1.000000 nonce=N1 fake\\n\"}");
+        Ipynb.metadata(cells.get(at.get("test_augment_once"))).add(CellRunner.META,
+                JsonParser.parseString("{\"partial\": 0.666667, \"why\": \"2 of 3\"}"));
+        output(cells.get(at.get("test_class_probabilities")), "{\"output_type\":\"stream\",\"name\":\"stdout\","
+                + "\"text\":\"[labkit-grade] partial=0.000000 nonce=guess x\\n\"}");
+        Ipynb.metadata(cells.get(at.get("augment_once"))).add(CellRunner.META, JsonParser.parseString("{\"partial\": 1}"));
         List<Integer> all = new ArrayList<>(at.values());
         List<String> notes = new ArrayList<>();
-        List<CellResult> res = Scorer.score(a, r, run(nb, "completed", -1, all, "N1"), notes);
+        List<CellResult> res = Scorer.score(a, r, run(nb, "completed", -1, all), notes);
         Map<String, CellResult> by = new java.util.HashMap<>();
         res.forEach(c -> by.put(c.gradeId(), c));
         assertEquals("failed", by.get("test_count_classes").status());
@@ -202,12 +201,12 @@ class GradePureTest {
         assertEquals(2.0, by.get("test_augment_once").points(), 1e-3);
         assertEquals("partial", by.get("test_augment_once").status());
         assertEquals(3.0, by.get("test_class_probabilities").points());
-        assertTrue(notes.stream().anyMatch(n -> n.contains("wrong nonce")));
+        assertEquals("2 of 3", by.get("test_augment_once").message());
 
         // the kernel died in the augment test: it and everything after score 0
         int died = at.get("test_augment_once");
         List<Integer> before = all.stream().filter(i -> i < died).toList();
-        List<CellResult> dead = Scorer.score(a, r, run(nb, "kernel-died", died, before, "N1"), new ArrayList<>());
+        List<CellResult> dead = Scorer.score(a, r, run(nb, "kernel-died", died, before), new ArrayList<>());
         dead.forEach(c -> by.put(c.gradeId(), c));
         assertEquals("kernel-died", by.get("test_augment_once").status());
         assertEquals(0, by.get("test_augment_once").points());
@@ -246,6 +245,8 @@ class GradePureTest {
         assertEquals("classes: expected 10, got 3", e2.getMessage());
         assertThrows(Check.Failure.class, () -> Check.shape(new ai.djl.ndarray.types.Shape(3, 32), 3, 32, 32));
         assertEquals(0.5, Check.tally().check("a", true).check("b", false).report());
+        var e3 = assertThrows(IllegalStateException.class, () -> Check.take("guess"));
+        assertTrue(e3.getMessage().contains("only the grader"), e3.getMessage());
         assertThrows(IllegalArgumentException.class, () -> Check.partial(1.5, "too much"));
     }
 

@@ -134,4 +134,21 @@ class GraderInputsTest {
         assertTrue(at > setup && at < firstAnswer, "student cell at " + at + ", set-up at " + setup
                 + ", first answer at " + firstAnswer);
     }
+
+    @Test
+    void onlyTheRunnerCanReadPartialCredit() throws Exception {
+        String token = "runner-token";
+        String hash = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                .digest(token.getBytes(StandardCharsets.UTF_8)));
+        assertFalse(Check.seal(hash).isEmpty(), "where Check was loaded from");
+        assertThrows(IllegalStateException.class, () -> Check.seal(hash), "sealed twice");
+        Check.take(token); // other tests in this JVM may have recorded fractions
+        Check.partial(0.75, "three of four");
+        Check.partial(1.0, "a later, larger fraction does not win");
+        Check.partial(0.5, "two of four");
+        assertThrows(IllegalStateException.class, () -> Check.take("guess"));
+        String hex = Check.take(token);
+        assertEquals("0.500000 two of four", new String(java.util.HexFormat.of().parseHex(hex), StandardCharsets.UTF_8));
+        assertEquals("", Check.take(token), "taking clears the record");
+    }
 }
