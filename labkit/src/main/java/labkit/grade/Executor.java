@@ -13,13 +13,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
+import labkit.io.FileTrees;
 
 /**
  * Executes one notebook in a fresh kernel inside a {@link Sandbox}: a new folder owned by the kernel's user,
@@ -110,8 +109,8 @@ public final class Executor {
         } finally {
             Sandbox.removeCgroup(cg);
             if (System.getenv("LABKIT_GRADE_KEEP") == null) { // debugging: keep the run's files
-                deleteTree(work);
-                deleteTree(run);
+                FileTrees.deleteQuietly(work);
+                FileTrees.deleteQuietly(run);
             }
         }
     }
@@ -183,22 +182,5 @@ public final class Executor {
         byte[] b = new byte[n];
         RANDOM.nextBytes(b);
         return b;
-    }
-
-    static void deleteTree(Path root) {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> all = Files.walk(root)) {
-            all.sorted(Comparator.reverseOrder()).forEach(p -> {
-                try {
-                    Files.deleteIfExists(p);
-                } catch (IOException ignored) {
-                    // best effort
-                }
-            });
-        } catch (IOException | UncheckedIOException ignored) {
-            // best effort
-        }
     }
 }

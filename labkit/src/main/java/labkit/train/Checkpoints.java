@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.stream.Stream;
+import labkit.io.FileTrees;
 import labkit.nn.BlockTree;
 
 /**
@@ -113,7 +114,7 @@ public final class Checkpoints {
         String name = String.format(Locale.ROOT, PREFIX + "%04d", state.epochsDone());
         Path partial = dir.resolve(name + ".partial");
         Path done = dir.resolve(name);
-        deleteTree(partial);
+        FileTrees.delete(partial);
         Files.createDirectories(partial);
         StateFile.write(partial.resolve("model.params"), weights(block));
         StateFile.write(partial.resolve("optimizer.state"), optimizerState);
@@ -129,7 +130,7 @@ public final class Checkpoints {
         try (Writer w = Files.newBufferedWriter(partial.resolve("state.properties"))) {
             p.store(w, "labkit training checkpoint");
         }
-        deleteTree(done);
+        FileTrees.delete(done);
         Files.move(partial, done, StandardCopyOption.ATOMIC_MOVE);
         history.saveCsv(dir.resolve("history.csv"));
         prune(keep);
@@ -169,7 +170,7 @@ public final class Checkpoints {
                     .sorted(Comparator.comparing(p -> p.getFileName().toString())).toList();
         }
         for (int i = 0; i < all.size() - Math.max(1, keep); i++) {
-            deleteTree(all.get(i));
+            FileTrees.delete(all.get(i));
         }
     }
 
@@ -182,19 +183,8 @@ public final class Checkpoints {
             for (Path p : s.toList()) {
                 String n = p.getFileName().toString();
                 if (n.startsWith(PREFIX) || n.equals("best.params") || n.equals("history.csv")) {
-                    deleteTree(p);
+                    FileTrees.delete(p);
                 }
-            }
-        }
-    }
-
-    private static void deleteTree(Path p) throws IOException {
-        if (!Files.exists(p)) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(p)) {
-            for (Path q : s.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(q);
             }
         }
     }
