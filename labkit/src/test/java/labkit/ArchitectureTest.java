@@ -22,9 +22,9 @@ import org.junit.jupiter.api.Test;
  */
 class ArchitectureTest {
 
-    /** The model-side packages: everything that builds, trains, compresses, exports or loads networks. */
+    /** The model-side packages: everything that builds, trains, compresses, exports, loads or times networks. */
     private static final String[] MODEL_SIDE = {"labkit.nn..", "labkit.models..", "labkit.train..", "labkit.quant..",
-            "labkit.compress..", "labkit.export..", "labkit.weights.."};
+            "labkit.compress..", "labkit.export..", "labkit.weights..", "labkit.bench.."};
 
     /** The data-side packages: pixels, datasets, files, pictures; they never know about networks. */
     private static final String[] DATA_SIDE = {"labkit.data..", "labkit.augment..", "labkit.image..", "labkit.io..",

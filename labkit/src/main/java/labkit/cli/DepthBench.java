@@ -21,6 +21,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Collectors;
 import labkit.Labkit;
+import labkit.bench.Hardware;
+import labkit.bench.Quantiles;
 import labkit.models.DepthNet;
 import labkit.nn.BlockTree;
 import picocli.CommandLine.Command;
@@ -73,7 +75,7 @@ public final class DepthBench implements Runnable {
         StringColumn what = StringColumn.create("quantity");
         StringColumn value = StringColumn.create("value");
         what.append("machine");
-        value.append(cpuModel() + ", " + Runtime.getRuntime().availableProcessors() + " CPUs visible");
+        value.append(Hardware.cpuModel() + ", " + Hardware.logicalCpus() + " CPUs visible");
         what.append("PyTorch threads (intra-op / inter-op)");
         value.append(ai.djl.pytorch.jni.JniUtils.getNumThreads() + " / " + ai.djl.pytorch.jni.JniUtils.getNumInteropThreads());
         what.append("allocator (environment)");
@@ -96,8 +98,7 @@ public final class DepthBench implements Runnable {
                 for (int i = 0; i < steps; i++) {
                     t[i] = trainStep(trainer, m, batch, size);
                 }
-                Arrays.sort(t);
-                double median = t[steps / 2];
+                double median = Quantiles.median(t);
                 what.append(String.format(Locale.ROOT, "training, batch %d, %d² (AdamW, MSE): images/s", batch, size));
                 value.append(String.format(Locale.ROOT, "%.1f (median step %.0f ms of %d)", batch / median,
                         median * 1e3, steps));
@@ -123,7 +124,7 @@ public final class DepthBench implements Runnable {
                 }
                 Arrays.sort(t);
                 what.append(String.format(Locale.ROOT, "inference, batch 1, %d²: latency ms (median of %d)", size, runs));
-                value.append(String.format(Locale.ROOT, "%.1f (min %.1f, max %.1f)", t[runs / 2], t[0], t[runs - 1]));
+                value.append(String.format(Locale.ROOT, "%.1f (min %.1f, max %.1f)", Quantiles.median(t), t[0], t[runs - 1]));
                 what.append("peak RSS after inference (VmHWM)");
                 value.append(memory());
             }
@@ -189,18 +190,5 @@ public final class DepthBench implements Runnable {
                 .filter(e -> e.getKey().startsWith("MALLOC_") || e.getKey().equals("LD_PRELOAD"))
                 .map(e -> e.getKey() + "=" + e.getValue()).sorted().collect(Collectors.joining(" "));
         return set.isEmpty() ? "glibc defaults (the notebook kernel sets MALLOC_ARENA_MAX=2)" : set;
-    }
-
-    private static String cpuModel() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
-                if (line.startsWith("model name")) {
-                    return line.substring(line.indexOf(':') + 1).strip();
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            // not Linux
-        }
-        return System.getProperty("os.arch");
     }
 }

@@ -5,12 +5,11 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Random;
 import java.util.function.Supplier;
+import labkit.bench.Hardware;
 import labkit.export.EngineComparison;
 import labkit.models.DepthNet;
 import labkit.models.MobileNetV2;
@@ -72,7 +71,7 @@ public final class EnginesBench {
      * {@code --trained} and {@link labkit.tasks.Deployment}).
      */
     public static Table run(Case c, int[] threads, int rounds, int reps, Path dir) {
-        String loadBefore = Machine.load();
+        String loadBefore = Hardware.loadAverage();
         EngineComparison.Builder b = EngineComparison.builder(c.name(), m -> {
             Block model = c.model().get();
             model.initialize(m, DataType.FLOAT32, c.input());
@@ -97,8 +96,8 @@ public final class EnginesBench {
         EngineComparison cmp = b.build();
         Table table = cmp.run();
         cmp.warnings().forEach(w -> System.out.println("warning: " + w));
-        return table.setName(table.name() + " | " + labkit.tasks.Deployment.hardware() + " | load before " + loadBefore
-                + ", after " + Machine.load());
+        return table.setName(table.name() + " | " + Hardware.describe() + " | load before " + loadBefore
+                + ", after " + Hardware.loadAverage());
     }
 
     /**
@@ -158,35 +157,6 @@ public final class EnginesBench {
                         : (float) (r.nextGaussian() * Math.sqrt(1.0 / fanIn)); // keeps random-net outputs O(1)
             }
             a.set(v);
-        }
-    }
-
-    /** CPU model and load, for the table header. */
-    static final class Machine {
-        private Machine() {}
-
-        static String cpu() {
-            String name = "unknown CPU";
-            try {
-                for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
-                    if (line.startsWith("model name")) {
-                        name = line.substring(line.indexOf(':') + 1).trim();
-                        break;
-                    }
-                }
-            } catch (IOException | RuntimeException ignored) {
-                // not Linux: keep "unknown CPU"
-            }
-            return name + ", " + Runtime.getRuntime().availableProcessors() + " CPUs";
-        }
-
-        static String load() {
-            try {
-                String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
-                return f[0];
-            } catch (IOException | RuntimeException e) {
-                return "?";
-            }
         }
     }
 }

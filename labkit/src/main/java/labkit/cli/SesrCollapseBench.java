@@ -7,8 +7,10 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
-import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import labkit.Labkit;
+import labkit.bench.Latency;
 import labkit.nn.CollapsibleLinearBlock;
 import tech.tablesaw.api.DoubleColumn;
 import tech.tablesaw.api.StringColumn;
@@ -16,7 +18,7 @@ import tech.tablesaw.api.Table;
 
 /**
  * Bench: inference time of SESR's collapsible linear block in training form (k×k conv to E, 1×1 back) vs its
- * collapsed single k×k conv, interleaved rounds, medians. Run: {@code java -cp labkit-all.jar
+ * collapsed single k×k conv, interleaved rounds, medians ({@link Latency#interleaved}). Run: {@code java -cp labkit-all.jar
  * labkit.cli.SesrCollapseBench [rounds]}.
  */
 public final class SesrCollapseBench {
@@ -31,8 +33,6 @@ public final class SesrCollapseBench {
             Block c = b.collapse(m);
             NDArray x = m.randomNormal(in);
             ParameterStore ps = new ParameterStore(m, false);
-            double[] te = new double[rounds];
-            double[] tc = new double[rounds];
             float diff;
             try (NDManager s = m.newSubManager()) {
                 x.attach(s);
@@ -40,36 +40,18 @@ public final class SesrCollapseBench {
                         .abs().max().getFloat();
                 x.attach(m);
             }
-            for (int r = 0; r < rounds; r++) {
-                te[r] = time(b, ps, x, m, reps);
-                tc[r] = time(c, ps, x, m, reps);
-            }
-            double me = median(te);
-            double mc = median(tc);
+            Map<String, Block> forms = new LinkedHashMap<>();
+            forms.put("expanded", b);
+            forms.put("collapsed", c);
+            Map<String, Double> ms = Latency.interleaved(forms, in, rounds, reps);
+            double me = ms.get("expanded");
+            double mc = ms.get("collapsed");
             return Table.create("SESR linear block " + size + "×" + size + ", 16→" + expanded + "→16, 3×3 (max |diff| "
                     + diff + ")",
                     StringColumn.create("form", "expanded (3×3→E, 1×1)", "collapsed (one 3×3)"),
                     DoubleColumn.create("median ms", me, mc),
                     DoubleColumn.create("speed-up", 1.0, me / mc));
         }
-    }
-
-    private static double time(Block b, ParameterStore ps, NDArray x, NDManager m, int reps) {
-        long t0 = System.nanoTime();
-        for (int i = 0; i < reps; i++) {
-            try (NDManager s = m.newSubManager()) {
-                NDArray y = b.forward(ps, new NDList(x), false).head();
-                y.attach(s);
-                y.toFloatArray();
-            }
-        }
-        return (System.nanoTime() - t0) / 1e6 / reps;
-    }
-
-    private static double median(double[] v) {
-        double[] s = v.clone();
-        Arrays.sort(s);
-        return s[s.length / 2];
     }
 
     public static void main(String[] args) {

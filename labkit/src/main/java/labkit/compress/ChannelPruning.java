@@ -20,6 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import labkit.nn.Act;
+import labkit.nn.BatchNorms;
 import labkit.nn.BlockTree;
 import labkit.nn.Complexity;
 import labkit.nn.Flatten;
@@ -319,7 +320,7 @@ public final class ChannelPruning {
                     .optBias(c.isIncludeBias()).build();
         }
         if (b instanceof BatchNorm bn) {
-            return BatchNorm.builder().optEpsilon(field(bn, "epsilon", 1e-5f)).optMomentum(field(bn, "momentum", 0.9f))
+            return BatchNorm.builder().optEpsilon(BatchNorms.epsilon(bn)).optMomentum(BatchNorms.momentum(bn))
                     .build();
         }
         if (b instanceof Linear l) {
@@ -344,7 +345,7 @@ public final class ChannelPruning {
         throw new IllegalStateException("unexpected block " + path);
     }
 
-    /** A private float setting of a DJL block (BatchNorm epsilon/momentum, Dropout rate), which DJL does not expose. */
+    /** A private float setting of a DJL block (Dropout rate), which DJL does not expose. */
     private static float field(Block b, String name, float fallback) {
         try {
             java.lang.reflect.Field f = b.getClass().getDeclaredField(name);

@@ -6,8 +6,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import labkit.io.Downloads;
+import labkit.io.FileTrees;
 import labkit.io.RemoteFile;
 
 /**
@@ -29,31 +29,20 @@ final class Archives {
         }
         Path tgz = downloads.fetch(archive);
         Path tmp = downloads.cacheDir().resolve(inner + ".unpacking");
-        deleteTree(tmp);
+        FileTrees.delete(tmp);
         try (InputStream in = new BufferedInputStream(Files.newInputStream(tgz))) {
             TarUtils.untar(in, tmp, true);
         }
         Path unpacked = tmp.resolve(inner);
         if (!Files.exists(unpacked.resolve(mustContain))) {
-            deleteTree(tmp);
+            FileTrees.delete(tmp);
             throw new IOException(tgz + " does not contain " + inner + "/" + mustContain
                     + "; it is not the expected archive: delete it and download again");
         }
-        deleteTree(dir);
+        FileTrees.delete(dir);
         Files.move(unpacked, dir);
-        deleteTree(tmp);
+        FileTrees.delete(tmp);
         Files.writeString(dir.resolve(".complete"), archive.url() + "\n");
         return dir;
-    }
-
-    static void deleteTree(Path p) throws IOException {
-        if (!Files.exists(p)) {
-            return;
-        }
-        try (var s = Files.walk(p)) {
-            for (Path q : s.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(q);
-            }
-        }
     }
 }

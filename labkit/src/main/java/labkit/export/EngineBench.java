@@ -1,13 +1,13 @@
 package labkit.export;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import labkit.bench.Quantiles;
 import tech.tablesaw.api.DoubleColumn;
 import tech.tablesaw.api.IntColumn;
 import tech.tablesaw.api.StringColumn;
@@ -99,9 +99,8 @@ public final class EngineBench {
         StringColumn note = StringColumn.create("output check");
         double base = Double.NaN;
         for (int v = 0; v < n; v++) {
-            double[] s = t[v].clone();
-            Arrays.sort(s);
-            double m = quantile(s, 0.5);
+            double[] s = Quantiles.sorted(t[v]);
+            double m = Quantiles.median(s);
             if (v == 0) {
                 base = m;
             }
@@ -109,9 +108,9 @@ public final class EngineBench {
             name.append(x.name());
             threads.append(x.threads());
             median.append(round(m));
-            p10.append(round(quantile(s, 0.1)));
-            p90.append(round(quantile(s, 0.9)));
-            spread.append(round(quantile(s, 0.9) - quantile(s, 0.1)));
+            p10.append(round(Quantiles.quantile(s, 0.1)));
+            p90.append(round(Quantiles.quantile(s, 0.9)));
+            spread.append(round(Quantiles.quantile(s, 0.9) - Quantiles.quantile(s, 0.1)));
             speedup.append(Math.round(base / m * 100) / 100.0);
             size.append(Double.isNaN(x.fileMb()) ? Double.NaN : Math.round(x.fileMb() * 100) / 100.0);
             note.append(x.note() == null ? "" : x.note());
@@ -147,10 +146,6 @@ public final class EngineBench {
             }
             table.addColumns(c);
         }
-    }
-
-    private static double quantile(double[] sorted, double q) {
-        return sorted[(int) Math.min(sorted.length - 1, Math.round(q * (sorted.length - 1)))];
     }
 
     private static double round(double v) {

@@ -14,12 +14,12 @@ import ai.djl.nn.norm.BatchNorm;
 import ai.djl.nn.norm.Dropout;
 import ai.djl.util.Pair;
 import ai.onnx.proto.OnnxMl.NodeProto;
-import java.lang.reflect.Field;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import labkit.nn.Act;
 import labkit.nn.Add;
+import labkit.nn.BatchNorms;
 import labkit.nn.BiFPN;
 import labkit.nn.BlockTree;
 import labkit.nn.Branches;
@@ -187,18 +187,6 @@ final class NnExporters {
         return inScale == null ? g.constant(join(path, "bias"), b, b.length) : g.quantizedBias(path, b, inScale, wq);
     }
 
-    /** BatchNorm epsilon (DJL keeps it private; the same reflective read as labkit.quant's BN fusion). */
-    static float epsilon(BatchNorm bn) {
-        try {
-            Field f = BatchNorm.class.getDeclaredField("epsilon");
-            f.setAccessible(true);
-            return f.getFloat(bn);
-        } catch (ReflectiveOperationException | RuntimeException e) {
-            throw new IllegalStateException("cannot read BatchNorm epsilon from DJL " + bn.getClass().getName()
-                    + " (field 'epsilon' missing in this DJL version?)", e);
-        }
-    }
-
     private static float[] orDefault(Block b, String name, long n, float v) {
         Parameter p = b.getParameters().get(name);
         if (p != null && p.isInitialized()) {
@@ -221,7 +209,7 @@ final class NnExporters {
         int c = mean.length;
         float[] gamma = orDefault(bn, "gamma", c, 1f);
         float[] beta = orDefault(bn, "beta", c, 0f);
-        float eps = epsilon(bn);
+        float eps = BatchNorms.epsilon(bn);
         NodeProto.Builder conv = g.producer(x.name());
         if (conv != null && conv.getOpType().equals("Conv") && g.uses(x.name()) == 0
                 && g.floatConstant(conv.getInput(1)) != null

@@ -12,7 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -20,7 +19,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
+import labkit.io.FileTrees;
 
 /**
  * Executes one notebook inside a {@link Sandbox}: a {@link CellRunner} process (the trusted side, in the sandbox's
@@ -142,8 +141,8 @@ public final class Executor {
                 UIDS.remove(uid);
             }
             if (System.getenv("LABKIT_GRADE_KEEP") == null) { // debugging: keep the run's files
-                deleteTree(work);
-                deleteTree(run);
+                FileTrees.deleteQuietly(work);
+                FileTrees.deleteQuietly(run);
             }
         }
     }
@@ -205,22 +204,5 @@ public final class Executor {
         byte[] b = new byte[n];
         RANDOM.nextBytes(b);
         return b;
-    }
-
-    static void deleteTree(Path root) {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> all = Files.walk(root)) {
-            all.sorted(Comparator.reverseOrder()).forEach(p -> {
-                try {
-                    Files.deleteIfExists(p);
-                } catch (IOException ignored) {
-                    // best effort
-                }
-            });
-        } catch (IOException | UncheckedIOException ignored) {
-            // best effort
-        }
     }
 }

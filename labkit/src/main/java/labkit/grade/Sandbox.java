@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import labkit.io.FileTrees;
 
 /**
  * Where and how submissions run: prepared once per batch in a fresh folder under the system temp folder (0711,
@@ -123,7 +124,7 @@ public final class Sandbox implements AutoCloseable {
     @Override
     public void close() {
         if (System.getenv("LABKIT_GRADE_KEEP") == null) {
-            Executor.deleteTree(dir);
+            FileTrees.deleteQuietly(dir);
         }
     }
 

@@ -9,11 +9,11 @@ import ai.djl.nn.Parameter;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.BatchNorm;
-import java.lang.reflect.Field;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import labkit.nn.Act;
+import labkit.nn.BatchNorms;
 import labkit.nn.BlockTree;
 import labkit.nn.Container;
 import labkit.nn.ConvAct;
@@ -160,7 +160,7 @@ public final class BnFusion {
             throw new IllegalArgumentException("BatchNorm has " + mean.getShape().get(0) + " channels but the layer "
                     + "before it has " + out + " outputs");
         }
-        NDArray rsqrt = var.add(epsilon(bn)).sqrt().pow(-1f);
+        NDArray rsqrt = var.add(BatchNorms.epsilon(bn)).sqrt().pow(-1f);
         long[] bshape = new long[w.getShape().dimension()];
         java.util.Arrays.fill(bshape, 1);
         bshape[0] = out;
@@ -188,17 +188,5 @@ public final class BnFusion {
                     + values.getShape());
         }
         arr.set(values.toType(DataType.FLOAT32, false).toFloatArray());
-    }
-
-    /** DJL's BatchNorm keeps ε private; labkit reads it once here (DJL has no getter). */
-    static float epsilon(BatchNorm bn) {
-        try {
-            Field f = BatchNorm.class.getDeclaredField("epsilon");
-            f.setAccessible(true);
-            return f.getFloat(bn);
-        } catch (ReflectiveOperationException | RuntimeException e) {
-            throw new IllegalStateException("cannot read BatchNorm epsilon from DJL " + bn.getClass().getName()
-                    + " (DJL version change?)", e);
-        }
     }
 }

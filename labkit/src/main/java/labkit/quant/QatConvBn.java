@@ -15,6 +15,7 @@ import ai.djl.nn.norm.BatchNorm;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import java.util.Map;
+import labkit.nn.BatchNorms;
 import labkit.nn.BlockTree;
 
 /**
@@ -80,7 +81,7 @@ public final class QatConvBn extends AbstractBlock {
         NDArray wq;
         try (NDScope scope = new NDScope()) {
             NDArray var = ps.getValue(b.get("running_var"), device, training).stopGradient();
-            NDArray std = var.add(BnFusion.epsilon(bn)).sqrt();
+            NDArray std = var.add(BatchNorms.epsilon(bn)).sqrt();
             scale = b.containsKey("weight") ? ps.getValue(b.get("weight"), device, training).div(std)
                     : std.pow(-1f); // torch: scale_factor = bn.weight / running_std
             NDArray scaled = w.mul(scale.reshape(out, 1, 1, 1));

@@ -11,7 +11,6 @@ import ai.djl.training.dataset.Batch;
 import ai.djl.training.dataset.Dataset;
 import ai.djl.translate.TranslateException;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -20,6 +19,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
+import labkit.bench.Hardware;
 import labkit.data.NyuDepthV2;
 import labkit.export.EngineComparison;
 import labkit.models.DepthNet;
@@ -192,35 +192,14 @@ public final class Deployment {
         }
     }
 
-    /** CPU model, logical CPUs and its int8 dot-product instruction sets, from /proc/cpuinfo. */
+    /** CPU model, logical CPUs and its int8 dot-product instruction sets ({@link Hardware#describe()}). */
     public static String hardware() {
-        String cpu = System.getProperty("os.arch");
-        String flags = "";
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
-                if (line.startsWith("model name") && cpu.equals(System.getProperty("os.arch"))) {
-                    cpu = line.substring(line.indexOf(':') + 1).trim();
-                } else if (line.startsWith("flags") && flags.isEmpty()) {
-                    flags = " " + line.substring(line.indexOf(':') + 1).trim() + " ";
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            // not Linux: the flags stay unknown
-        }
-        String f = flags;
-        return String.format(Locale.ROOT, "%s, %d logical CPUs, AVX2 %s, AVX-512 VNNI %s, AVX-VNNI %s", cpu,
-                Runtime.getRuntime().availableProcessors(), yesNo(f, "avx2"), yesNo(f, "avx512_vnni"),
-                yesNo(f, "avx_vnni"));
-    }
-
-    private static String yesNo(String flags, String flag) {
-        return flags.isEmpty() ? "unknown" : flags.contains(" " + flag + " ") ? "yes" : "no";
+        return Hardware.describe();
     }
 
     /** True when the CPU has an int8 dot-product instruction (AVX-512 VNNI or AVX-VNNI). */
     public static boolean hasVnni() {
-        String h = hardware();
-        return h.contains("AVX-512 VNNI yes") || h.contains("AVX-VNNI yes");
+        return Hardware.hasVnni();
     }
 
     /** One bar per variant and thread count: median latency in ms. */

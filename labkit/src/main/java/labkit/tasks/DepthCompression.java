@@ -1,14 +1,11 @@
 package labkit.tasks;
 
 import ai.djl.Model;
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
-import ai.djl.training.ParameterStore;
 import ai.djl.training.loss.L2Loss;
 import ai.djl.translate.TranslateException;
 import java.io.IOException;
@@ -16,11 +13,14 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import labkit.Labkit;
+import labkit.bench.Hardware;
+import labkit.bench.Latency;
+import labkit.bench.Quantiles;
 import labkit.data.NyuDepthV2;
+import labkit.io.FileTrees;
 import labkit.models.DepthNet;
 import labkit.nn.DeQuantStub;
 import labkit.nn.QuantStub;
@@ -198,30 +198,9 @@ public final class DepthCompression {
         return v;
     }
 
-    /** The CPU and PyTorch thread counts the latency column was measured with. */
+    /** The CPU and PyTorch thread counts the latency column was measured with ({@link Hardware#describeWithEngine()}). */
     public static String hardware() {
-        String cpu = System.getProperty("os.arch");
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
-                if (line.startsWith("model name")) {
-                    cpu = line.substring(line.indexOf(':') + 1).trim();
-                    break;
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            // not Linux: keep os.arch
-        }
-        int threads = -1;
-        int interop = -1;
-        try {
-            threads = ai.djl.pytorch.jni.JniUtils.getNumThreads();
-            interop = ai.djl.pytorch.jni.JniUtils.getNumInteropThreads();
-        } catch (RuntimeException | LinkageError e) {
-            // engine not PyTorch
-        }
-        return String.format(Locale.ROOT, "%s, %d logical CPUs, %s %s, %d intra-op / %d inter-op threads", cpu,
-                Runtime.getRuntime().availableProcessors(), Engine.getInstance().getEngineName(),
-                Engine.getInstance().getVersion(), threads, interop);
+        return Hardware.describeWithEngine();
     }
 
     private record Row(String name, int clePairs, double mse, double ssim, double latencyMs, long bytes,
@@ -270,7 +249,7 @@ public final class DepthCompression {
             throw new UncheckedIOException("cannot write model files under " + dir + ": " + e.getMessage(), e);
         } finally {
             if (temp && dir != null) {
-                deleteTree(dir);
+                FileTrees.deleteQuietly(dir);
             }
         }
     }
@@ -453,25 +432,7 @@ public final class DepthCompression {
     private double latency(Block model) {
         try (NDManager m = NDManager.newBaseManager()) {
             NDArray x = test.get(m, 0).getData().head().expandDims(0);
-            ParameterStore ps = new ParameterStore(m, false);
-            double[] ms = new double[latencyRuns];
-            for (int i = -2; i < latencyRuns; i++) {
-                // the input lives in the run's sub-manager, so every intermediate of the forward pass is freed with
-                // it: with x from the long-lived manager the 22 passes of a simulated int8 row kept ~1.4 GB alive
-                try (NDManager sub = m.newSubManager()) {
-                    NDArray xi = x.duplicate();
-                    xi.attach(sub);
-                    long t0 = System.nanoTime();
-                    NDArray y = model.forward(ps, new NDList(xi), false).head();
-                    y.toFloatArray(); // wait for the result
-                    long t1 = System.nanoTime();
-                    if (i >= 0) {
-                        ms[i] = (t1 - t0) / 1e6;
-                    }
-                }
-            }
-            Arrays.sort(ms);
-            return latencyRuns % 2 == 1 ? ms[latencyRuns / 2] : (ms[latencyRuns / 2 - 1] + ms[latencyRuns / 2]) / 2;
+            return Quantiles.median(Latency.runs(model, x, 2, latencyRuns));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read test image 0: " + e.getMessage(), e);
         }
@@ -514,14 +475,6 @@ public final class DepthCompression {
 
     private static String fileName(String row) {
         return row.replaceAll("[^A-Za-z0-9.-]+", "_");
-    }
-
-    private static void deleteTree(Path dir) {
-        try (var walk = Files.walk(dir)) {
-            walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException e) {
-            // best effort: a temporary folder
-        }
     }
 
     /**

@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.stream.Stream;
+import labkit.io.FileTrees;
 import labkit.nn.BlockTree;
 
 /**
@@ -187,13 +188,13 @@ public final class Checkpoints {
         Path done = dir.resolve(name);
         try {
             writeCheckpoint(partial, block, optimizerState, history, state);
-            deleteTree(done);
+            FileTrees.delete(done);
             Files.move(partial, done, StandardCopyOption.ATOMIC_MOVE);
             AtomicFile.syncFolder(dir);
             saveHistory(history, dir.resolve("history.csv"));
         } catch (IOException e) {
             try {
-                deleteTree(partial);
+                FileTrees.delete(partial);
             } catch (IOException ignored) {
                 // report the write error
             }
@@ -216,7 +217,7 @@ public final class Checkpoints {
 
     private static void writeCheckpoint(Path partial, Block block, Map<String, NDArray> optimizerState,
             History history, LoopState state) throws IOException {
-        deleteTree(partial);
+        FileTrees.delete(partial);
         Files.createDirectories(partial);
         StateFile.write(partial.resolve("model.params"), weights(block));
         StateFile.write(partial.resolve("optimizer.state"), optimizerState);
@@ -269,7 +270,7 @@ public final class Checkpoints {
                     .sorted(Comparator.comparing(p -> p.getFileName().toString())).toList();
         }
         for (int i = 0; i < all.size() - Math.max(1, keep); i++) {
-            deleteTree(all.get(i));
+            FileTrees.delete(all.get(i));
         }
     }
 
@@ -282,19 +283,8 @@ public final class Checkpoints {
             for (Path p : s.toList()) {
                 String n = p.getFileName().toString();
                 if (n.startsWith(PREFIX) || n.equals("best.params") || n.equals("history.csv")) {
-                    deleteTree(p);
+                    FileTrees.delete(p);
                 }
-            }
-        }
-    }
-
-    private static void deleteTree(Path p) throws IOException {
-        if (!Files.exists(p)) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(p)) {
-            for (Path q : s.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(q);
             }
         }
     }

@@ -7,7 +7,6 @@ import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.norm.BatchNorm;
 import ai.djl.util.Pair;
-import java.lang.reflect.Field;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -15,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 import java.util.function.Predicate;
+import labkit.nn.BatchNorms;
 import labkit.nn.BlockTree;
 
 /**
@@ -167,10 +167,8 @@ public final class WeightMapper {
 
     private static float readFloat(BatchNorm bn, String field) {
         try {
-            Field f = BatchNorm.class.getDeclaredField(field);
-            f.setAccessible(true);
-            return f.getFloat(bn);
-        } catch (ReflectiveOperationException | RuntimeException e) {
+            return field.equals("epsilon") ? BatchNorms.epsilon(bn) : BatchNorms.momentum(bn);
+        } catch (IllegalStateException e) {
             throw new IllegalStateException("cannot read BatchNorm." + field + " of this DJL version to check it"
                     + " against the weights; build the WeightMapper without batchNorm(..) checks", e);
         }

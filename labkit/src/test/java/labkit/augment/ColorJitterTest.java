@@ -15,6 +15,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 
 import java.util.Arrays;
+import labkit.TestFixtures;
 import org.junit.jupiter.api.Test;
 
 class ColorJitterTest {
@@ -31,12 +32,12 @@ class ColorJitterTest {
 
     @Test
     void eachAdjustmentMatchesTorchvision() {
-        JsonObject fx = Fixtures.load("color_jitter.json");
+        JsonObject fx = TestFixtures.object("augment/color_jitter.json");
         int checked = 0;
         int exactUint8 = 0;
         int uint8Values = 0;
         try (NDManager m = NDManager.newBaseManager()) {
-            NDArray img = Fixtures.image(fx, m);
+            NDArray img = TestFixtures.image(fx, m);
             NDArray imgF = img.toType(DataType.FLOAT32, false);
             for (JsonElement e : fx.getAsJsonArray("cases")) {
                 JsonObject c = e.getAsJsonObject();
@@ -44,7 +45,7 @@ class ColorJitterTest {
                 double factor = c.get("factor").getAsDouble();
                 boolean uint8 = c.get("dtype").getAsString().equals("uint8");
                 int channels = c.has("channels") ? c.get("channels").getAsInt() : 3;
-                float[] expected = Fixtures.floats(c.getAsJsonArray("expected"));
+                float[] expected = TestFixtures.floats(c.getAsJsonArray("expected"));
                 NDArray in = uint8 ? img : imgF;
                 if (channels == 1) {
                     in = in.get(":, :, 0:1");
@@ -52,7 +53,7 @@ class ColorJitterTest {
                 NDArray out = apply(op, in, factor);
                 assertEquals(in.getShape(), out.getShape());
                 assertEquals(in.getDataType(), out.getDataType());
-                float[] got = Fixtures.values(out);
+                float[] got = TestFixtures.values(out);
                 String what = op + " " + factor + " " + c.get("dtype").getAsString() + " C=" + channels;
                 for (int i = 0; i < got.length; i++) {
                     if (uint8) {

@@ -17,6 +17,7 @@ import com.google.gson.JsonObject;
 
 import java.util.Arrays;
 import java.util.Random;
+import labkit.TestFixtures;
 import org.junit.jupiter.api.Test;
 
 class GeometryTest {
@@ -58,17 +59,17 @@ class GeometryTest {
 
     @Test
     void rotationAndPerspectiveMatchTorchvision() {
-        JsonObject fx = Fixtures.load("geometry.json");
+        JsonObject fx = TestFixtures.object("augment/geometry.json");
         try (NDManager m = NDManager.newBaseManager()) {
-            NDArray img = Fixtures.image(fx, m);
+            NDArray img = TestFixtures.image(fx, m);
             for (JsonElement e : fx.getAsJsonArray("cases")) {
                 JsonObject c = e.getAsJsonObject();
                 PixelTransform t = c.get("op").getAsString().equals("rotate")
                         ? new Rotate(c.get("angle").getAsDouble(), Interpolation.NEAREST)
                         : new Perspective(points(c.getAsJsonArray("startpoints")), points(c.getAsJsonArray("endpoints")),
                                 Interpolation.NEAREST);
-                float[] expected = Fixtures.floats(c.getAsJsonArray("expected"));
-                float[] got = Fixtures.values(t.transform(img));
+                float[] expected = TestFixtures.floats(c.getAsJsonArray("expected"));
+                float[] got = TestFixtures.values(t.transform(img));
                 int pixels = expected.length / 3;
                 int differ = 0;
                 for (int p = 0; p < pixels; p++) {

@@ -5,19 +5,19 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import labkit.models.DepthFixtures;
+import labkit.TestFixtures;
 import org.junit.jupiter.api.Test;
 
 class ResampleTest {
 
     @Test
     void matchesTorchAntialiasedBilinear() throws Exception {
-        for (JsonElement e : DepthFixtures.read("resize.json").getAsJsonArray()) {
+        for (JsonElement e : TestFixtures.json("depth/resize.json").getAsJsonArray()) {
             JsonObject c = e.getAsJsonObject();
             int h = c.get("h").getAsInt(), w = c.get("w").getAsInt();
             int oh = c.get("out_h").getAsInt(), ow = c.get("out_w").getAsInt();
-            float[] expected = DepthFixtures.floats(c.get("output"));
-            float[] got = Resample.bilinear(DepthFixtures.floats(c.get("input")), 1, h, w, oh, ow);
+            float[] expected = TestFixtures.floats(c.get("output"));
+            float[] got = Resample.bilinear(TestFixtures.floats(c.get("input")), 1, h, w, oh, ow);
             for (int i = 0; i < expected.length; i++) {
                 assertEquals(expected[i], got[i], 2e-6, h + "x" + w + " → " + oh + "x" + ow + " at " + i);
             }

@@ -8,14 +8,14 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
-import labkit.nn.SegSrFixtures;
+import labkit.TestFixtures;
 import org.junit.jupiter.api.Test;
 
 class YCbCrTest {
 
     @Test
     void matchesPilWithinRounding() {
-        JsonObject f = SegSrFixtures.get("ycbcr");
+        JsonObject f = TestFixtures.section("segsr/segsr.json", "ycbcr");
         JsonArray rgb = f.getAsJsonArray("rgb");
         JsonArray ref = f.getAsJsonArray("ycbcr");
         try (NDManager m = NDManager.newBaseManager()) {

@@ -15,6 +15,7 @@ import ai.djl.engine.Engine;
 import com.google.gson.JsonElement;
 import java.util.HashSet;
 import java.util.Set;
+import labkit.TestFixtures;
 import labkit.nn.BlockTree;
 import org.junit.jupiter.api.Test;
 
@@ -46,7 +47,7 @@ class DepthNetTest {
     @Test
     void backboneNamesAreTorchvisionsFeatureKeys() throws Exception {
         Set<String> torchvision = new HashSet<>();
-        for (JsonElement e : DepthFixtures.read("efficientnet_b0.json").getAsJsonObject().getAsJsonArray("keys")) {
+        for (JsonElement e : TestFixtures.json("depth/efficientnet_b0.json").getAsJsonObject().getAsJsonArray("keys")) {
             torchvision.add(e.getAsJsonArray().get(0).getAsString());
         }
         try (NDManager m = NDManager.newBaseManager()) {

@@ -17,6 +17,7 @@ import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import labkit.TestFixtures;
 import labkit.nn.BlockTree;
 import labkit.nn.Sequential;
 import org.junit.jupiter.api.BeforeAll;
@@ -27,7 +28,7 @@ class EfficientNetB0Test {
 
     @BeforeAll
     static void load() throws Exception {
-        fx = DepthFixtures.read("efficientnet_b0.json").getAsJsonObject();
+        fx = TestFixtures.json("depth/efficientnet_b0.json").getAsJsonObject();
     }
 
     @Test
@@ -71,11 +72,11 @@ class EfficientNetB0Test {
             Sequential features = (Sequential) net.getChildren().get(0).getValue();
             NDArray f = features.forward(ps, new NDList(x), false).singletonOrThrow();
             assertEquals(new Shape(1, 1280, 2, 2), f.getShape());
-            assertClose(DepthFixtures.floats(fx.get("features")), f.toFloatArray(), 2e-4f);
+            assertClose(TestFixtures.floats(fx.get("features")), f.toFloatArray(), 2e-4f);
             NDArray logits = net.forward(ps, new NDList(x), false).singletonOrThrow();
             float[] first = new float[50];
             System.arraycopy(logits.toFloatArray(), 0, first, 0, 50);
-            assertClose(DepthFixtures.floats(fx.get("logits_first")), first, 5e-4f);
+            assertClose(TestFixtures.floats(fx.get("logits_first")), first, 5e-4f);
         }
     }
 

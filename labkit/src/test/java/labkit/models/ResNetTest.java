@@ -11,8 +11,8 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
+import labkit.TestFixtures;
 import labkit.nn.BlockTree;
-import labkit.nn.SegSrFixtures;
 import org.junit.jupiter.api.Test;
 
 class ResNetTest {
@@ -20,7 +20,7 @@ class ResNetTest {
 
     @Test
     void parameterCountsAndKeysMatchTorchvision() {
-        JsonObject f = SegSrFixtures.get("resnet");
+        JsonObject f = TestFixtures.section("segsr/segsr.json", "resnet");
         try (NDManager m = NDManager.newBaseManager()) {
             for (int depth : new int[] {18, 34, 50}) {
                 JsonObject fx = f.getAsJsonObject("resnet" + depth);
@@ -42,14 +42,14 @@ class ResNetTest {
 
     @Test
     void encoderStageShapes() {
-        JsonObject f = SegSrFixtures.get("resnet").getAsJsonObject("resnet18").getAsJsonObject("features_64x96");
+        JsonObject f = TestFixtures.section("segsr/segsr.json", "resnet").getAsJsonObject("resnet18").getAsJsonObject("features_64x96");
         try (NDManager m = NDManager.newBaseManager()) {
             ResNet enc = ResNet.builder().depth(18).featuresOnly().build();
             enc.initialize(m, DataType.FLOAT32, IN);
             NDList out = enc.forward(new ParameterStore(m, false), new NDList(m.randomNormal(new Shape(2, 3, 64, 96))), true);
             assertEquals(4, out.size());
             for (int i = 0; i < 4; i++) {
-                long[] e = SegSrFixtures.longs(f.get("layer" + (i + 1)));
+                long[] e = TestFixtures.longs(f.get("layer" + (i + 1)));
                 e[0] = 2;
                 assertEquals(new Shape(e), out.get(i).getShape());
             }

@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 import com.google.gson.JsonObject;
+import labkit.TestFixtures;
 import org.junit.jupiter.api.Test;
 
 class FFNetHeadTest {
@@ -24,7 +25,7 @@ class FFNetHeadTest {
 
     @Test
     void parameterCountsMatchTheReferenceHeads() {
-        JsonObject f = SegSrFixtures.get("ffnet");
+        JsonObject f = TestFixtures.section("segsr/segsr.json", "ffnet");
         try (NDManager m = NDManager.newBaseManager()) {
             for (FFNetHead.Kind k : FFNetHead.Kind.values()) {
                 for (int[] ch : new int[][] {R18, R50}) {

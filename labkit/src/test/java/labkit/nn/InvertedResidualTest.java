@@ -12,6 +12,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
+import labkit.TestFixtures;
 import labkit.models.Task1Cnn;
 import org.junit.jupiter.api.Test;
 
@@ -19,7 +20,7 @@ class InvertedResidualTest {
 
     @Test
     void matchesTorchvisionKeysCountsAndShapes() {
-        JsonObject f = SegSrFixtures.get("inverted_residual");
+        JsonObject f = TestFixtures.section("segsr/segsr.json", "inverted_residual");
         try (NDManager m = NDManager.newBaseManager()) {
             int[][] cases = {{16, 24, 2, 6}, {32, 32, 1, 6}, {32, 16, 1, 1}};
             for (int[] c : cases) {

@@ -14,6 +14,7 @@ import ai.djl.nn.Parameter;
 import com.google.gson.JsonObject;
 import java.util.List;
 import java.util.Map;
+import labkit.TestFixtures;
 import labkit.models.MobileNetV2;
 import labkit.nn.Act;
 import labkit.nn.Sequential;
@@ -27,7 +28,7 @@ class CrossLayerEqualizationTest {
     /** Same weights as torch's fixture, equalized by torch.ao.quantization._equalize.equalize. */
     @Test
     void matchesTorchEqualize() {
-        JsonObject fx = Fixtures.loadObject("cle.json");
+        JsonObject fx = TestFixtures.object("quant/cle.json");
         try (NDManager m = NDManager.newBaseManager()) {
             Block model = new Sequential()
                     .add("0", new ConvAct(Conv2d.builder().setKernelShape(new Shape(3, 3)).setFilters(8)
@@ -40,15 +41,15 @@ class CrossLayerEqualizationTest {
             Map<String, Parameter> params = BlockTree.parameters(model);
             JsonObject before = fx.getAsJsonObject("before");
             assertEquals(before.keySet(), params.keySet());
-            before.keySet().forEach(k -> params.get(k).getArray().set(Fixtures.floats(before.getAsJsonObject(k).get("data"))));
-            NDArray x = Fixtures.tensor(m, fx.getAsJsonObject("x"));
+            before.keySet().forEach(k -> params.get(k).getArray().set(TestFixtures.floats(before.getAsJsonObject(k).get("data"))));
+            NDArray x = TestFixtures.tensor(m, fx.getAsJsonObject("x"));
 
             CrossLayerEqualization.Result r = CrossLayerEqualization.equalize(model);
             assertEquals(List.of(new CrossLayerEqualization.Pair("0", "1"), new CrossLayerEqualization.Pair("1", "2")),
                     r.pairs());
             JsonObject after = fx.getAsJsonObject("after");
             for (String k : after.keySet()) {
-                float[] want = Fixtures.floats(after.getAsJsonObject(k).get("data"));
+                float[] want = TestFixtures.floats(after.getAsJsonObject(k).get("data"));
                 float[] got = params.get(k).getArray().toFloatArray();
                 float scale = 0;
                 for (float w : want) {
@@ -56,7 +57,7 @@ class CrossLayerEqualizationTest {
                 }
                 assertArrayEquals(want, got, 1e-5f * scale, k);
             }
-            assertArrayEquals(Fixtures.floats(fx.getAsJsonObject("out").get("data")),
+            assertArrayEquals(TestFixtures.floats(fx.getAsJsonObject("out").get("data")),
                     TestModels.eval(model, m, x).toFloatArray(), 1e-4f);
         }
     }

@@ -10,6 +10,7 @@ import com.google.gson.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
+import labkit.TestFixtures;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicTest;
@@ -33,23 +34,23 @@ class HistogramObserverTest {
     @TestFactory
     Stream<DynamicTest> histogramMatchesTorch() {
         List<DynamicTest> tests = new ArrayList<>();
-        for (JsonObject c : Fixtures.load("histogram.json")) {
+        for (JsonObject c : TestFixtures.objects("quant/histogram.json")) {
             tests.add(DynamicTest.dynamicTest(ObserverFixtureTest.name(c), () -> {
                 HistogramObserver o = (HistogramObserver) ObserverFixtureTest.build(c);
                 try (NDManager m = manager.newSubManager()) {
                     for (JsonElement b : c.getAsJsonArray("batches")) {
-                        o.observe(Fixtures.tensor(m, b.getAsJsonObject()));
+                        o.observe(TestFixtures.tensor(m, b.getAsJsonObject()));
                     }
                 }
-                assertArrayEquals(Fixtures.floats(c.get("minVal")), o.minVal(), "min_val");
-                assertArrayEquals(Fixtures.floats(c.get("maxVal")), o.maxVal(), "max_val");
-                assertArrayEquals(Fixtures.floats(c.get("histogram")), o.histogram(), 1e-4f, "histogram");
+                assertArrayEquals(TestFixtures.floats(c.get("minVal")), o.minVal(), "min_val");
+                assertArrayEquals(TestFixtures.floats(c.get("maxVal")), o.maxVal(), "max_val");
+                assertArrayEquals(TestFixtures.floats(c.get("histogram")), o.histogram(), 1e-4f, "histogram");
                 float[] range = o.nonLinearParamSearch();
                 assertEquals(c.get("searchMin").getAsFloat(), range[0], "search min");
                 assertEquals(c.get("searchMax").getAsFloat(), range[1], "search max");
                 QParams qp = o.calculateQParams();
-                assertArrayEquals(Fixtures.floats(c.get("scale")), qp.scale(), "scale");
-                assertArrayEquals(Fixtures.ints(c.get("zeroPoint")), qp.zeroPoint(), "zero point");
+                assertArrayEquals(TestFixtures.floats(c.get("scale")), qp.scale(), "scale");
+                assertArrayEquals(TestFixtures.ints(c.get("zeroPoint")), qp.zeroPoint(), "zero point");
             }));
         }
         return tests.stream();

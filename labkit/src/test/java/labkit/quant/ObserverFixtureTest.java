@@ -11,6 +11,7 @@ import com.google.gson.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
+import labkit.TestFixtures;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicTest;
@@ -37,7 +38,7 @@ class ObserverFixtureTest {
             case "MinMaxObserver": b = MinMaxObserver.builder(); break;
             case "MovingAverageMinMaxObserver": {
                 MovingAverageMinMaxObserver.Builder mb = MovingAverageMinMaxObserver.builder();
-                if (Fixtures.has(c, "averagingConstant")) {
+                if (TestFixtures.has(c, "averagingConstant")) {
                     mb.averagingConstant(c.get("averagingConstant").getAsDouble());
                 }
                 b = mb;
@@ -49,7 +50,7 @@ class ObserverFixtureTest {
             case "MovingAveragePerChannelMinMaxObserver": {
                 MovingAveragePerChannelMinMaxObserver.Builder mb =
                         MovingAveragePerChannelMinMaxObserver.builder().chAxis(c.get("chAxis").getAsInt());
-                if (Fixtures.has(c, "averagingConstant")) {
+                if (TestFixtures.has(c, "averagingConstant")) {
                     mb.averagingConstant(c.get("averagingConstant").getAsDouble());
                 }
                 b = mb;
@@ -61,7 +62,7 @@ class ObserverFixtureTest {
         b.dtype(QuantDType.valueOf(c.get("dtype").getAsString()))
                 .qscheme(QScheme.valueOf(c.get("qscheme").getAsString()))
                 .reduceRange(c.get("reduceRange").getAsBoolean());
-        if (Fixtures.has(c, "quantMin")) {
+        if (TestFixtures.has(c, "quantMin")) {
             b.quantRange(c.get("quantMin").getAsInt(), c.get("quantMax").getAsInt());
         }
         return b.build();
@@ -70,9 +71,9 @@ class ObserverFixtureTest {
     static String name(JsonObject c) {
         return c.get("observer").getAsString() + " " + c.get("input").getAsString() + " " + c.get("dtype")
                 .getAsString() + " " + c.get("qscheme").getAsString() + (c.get("reduceRange").getAsBoolean()
-                ? " reduce" : "") + (Fixtures.has(c, "chAxis") ? " axis=" + c.get("chAxis") : "")
-                + (Fixtures.has(c, "averagingConstant") ? " c=" + c.get("averagingConstant") : "")
-                + (Fixtures.has(c, "quantMin") ? " range=" + c.get("quantMin") + ".." + c.get("quantMax") : "");
+                ? " reduce" : "") + (TestFixtures.has(c, "chAxis") ? " axis=" + c.get("chAxis") : "")
+                + (TestFixtures.has(c, "averagingConstant") ? " c=" + c.get("averagingConstant") : "")
+                + (TestFixtures.has(c, "quantMin") ? " range=" + c.get("quantMin") + ".." + c.get("quantMax") : "");
     }
 
     static void check(JsonObject c) {
@@ -86,20 +87,20 @@ class ObserverFixtureTest {
         assertEquals(c.get("observerQuantMax").getAsInt(), o.quantMax(), "quant_max");
         try (NDManager m = manager.newSubManager()) {
             for (JsonElement b : c.getAsJsonArray("batches")) {
-                o.observe(Fixtures.tensor(m, b.getAsJsonObject()));
+                o.observe(TestFixtures.tensor(m, b.getAsJsonObject()));
             }
         }
-        assertArrayEquals(Fixtures.floats(c.get("minVal")), o.minVal(), "min_val");
-        assertArrayEquals(Fixtures.floats(c.get("maxVal")), o.maxVal(), "max_val");
+        assertArrayEquals(TestFixtures.floats(c.get("minVal")), o.minVal(), "min_val");
+        assertArrayEquals(TestFixtures.floats(c.get("maxVal")), o.maxVal(), "max_val");
         QParams qp = o.calculateQParams();
-        assertArrayEquals(Fixtures.floats(c.get("scale")), qp.scale(), "scale (float32 bits)");
-        assertArrayEquals(Fixtures.ints(c.get("zeroPoint")), qp.zeroPoint(), "zero point");
+        assertArrayEquals(TestFixtures.floats(c.get("scale")), qp.scale(), "scale (float32 bits)");
+        assertArrayEquals(TestFixtures.ints(c.get("zeroPoint")), qp.zeroPoint(), "zero point");
         assertEquals(qp, o.calculateQParams(), "calculateQParams is pure");
     }
 
     @TestFactory
     Stream<DynamicTest> observersMatchTorch() {
-        List<JsonObject> cases = Fixtures.load("observers.json");
+        List<JsonObject> cases = TestFixtures.objects("quant/observers.json");
         assertTrue(cases.size() > 500);
         List<DynamicTest> tests = new ArrayList<>();
         for (JsonObject c : cases) {

@@ -19,6 +19,7 @@ import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import labkit.TestFixtures;
 import labkit.models.MobileNetV2;
 import labkit.nn.BlockTree;
 import org.junit.jupiter.api.Test;
@@ -40,18 +41,18 @@ class PtqMobileNetTorchTest {
 
     @Test
     void histogramOnTorchsOwnActivations() {
-        JsonObject fx = Fixtures.loadObject("mobilenet_v2_w035_ptq.json");
+        JsonObject fx = TestFixtures.object("quant/mobilenet_v2_w035_ptq.json");
         JsonObject seen = fx.getAsJsonObject("observed");
         try (NDManager m = NDManager.newBaseManager()) {
             for (String k : seen.keySet()) {
                 HistogramObserver o = HistogramObserver.builder().build(); // qnnpack activations
                 for (JsonElement b : seen.getAsJsonArray(k)) {
-                    o.observe(Fixtures.tensor(m, b.getAsJsonObject()));
+                    o.observe(TestFixtures.tensor(m, b.getAsJsonObject()));
                 }
                 QParams qp = o.calculateQParams();
                 JsonObject want = fx.getAsJsonObject("activations").getAsJsonObject(k);
-                assertArrayEquals(Fixtures.floats(want.get("scale")), qp.scale(), k);
-                assertArrayEquals(Fixtures.ints(want.get("zeroPoint")), qp.zeroPoint(), k);
+                assertArrayEquals(TestFixtures.floats(want.get("scale")), qp.scale(), k);
+                assertArrayEquals(TestFixtures.ints(want.get("zeroPoint")), qp.zeroPoint(), k);
             }
         }
     }
@@ -72,8 +73,8 @@ class PtqMobileNetTorchTest {
         ptq.calibrate(x);
         Map<String, QParams> torchActs = new java.util.HashMap<>();
         for (String k : acts.keySet()) {
-            torchActs.put(k, QParams.perTensor(Fixtures.floats(acts.getAsJsonObject(k).get("scale"))[0],
-                    Fixtures.ints(acts.getAsJsonObject(k).get("zeroPoint"))[0], QScheme.PER_TENSOR_AFFINE,
+            torchActs.put(k, QParams.perTensor(TestFixtures.floats(acts.getAsJsonObject(k).get("scale"))[0],
+                    TestFixtures.ints(acts.getAsJsonObject(k).get("zeroPoint"))[0], QScheme.PER_TENSOR_AFFINE,
                     QuantDType.QUINT8, 0, 255));
         }
         return TestModels.eval(ptq.convert(torchActs), m, x).toFloatArray();
@@ -81,7 +82,7 @@ class PtqMobileNetTorchTest {
 
     @Test
     void qnnpackPtqMatchesTorch() throws Exception {
-        JsonObject fx = Fixtures.loadObject("mobilenet_v2_w035_ptq.json");
+        JsonObject fx = TestFixtures.object("quant/mobilenet_v2_w035_ptq.json");
         float[] all = weights();
         try (NDManager m = NDManager.newBaseManager()) {
             Block model = MobileNetV2.builder().widthMult(0.35).numClasses(10).quantizable(true).build();
@@ -97,8 +98,8 @@ class PtqMobileNetTorchTest {
                 System.arraycopy(all, off, v, 0, n);
                 params.get(k).getArray().set(v);
             }
-            NDArray x = Fixtures.tensor(m, fx.getAsJsonObject("x"));
-            assertArrayEquals(Fixtures.floats(fx.getAsJsonObject("float_out").get("data")),
+            NDArray x = TestFixtures.tensor(m, fx.getAsJsonObject("x"));
+            assertArrayEquals(TestFixtures.floats(fx.getAsJsonObject("float_out").get("data")),
                     TestModels.eval(model, m, x).toFloatArray(), 1e-4f, "float model equals torchvision's");
 
             Ptq ptq = Ptq.prepare(model, QConfig.qnnpack());
@@ -108,7 +109,7 @@ class PtqMobileNetTorchTest {
             assertTrue(ptq.activationObservers().containsKey("features.1.conv.1"), "project conv observed");
             List<NDArray> calib = new ArrayList<>();
             for (JsonElement b : fx.getAsJsonArray("calibration")) {
-                calib.add(Fixtures.tensor(m, b.getAsJsonObject()));
+                calib.add(TestFixtures.tensor(m, b.getAsJsonObject()));
             }
             ptq.calibrate(calib);
             Block q = ptq.convert();
@@ -119,10 +120,10 @@ class PtqMobileNetTorchTest {
             float worst = 0;
             int exact = 0;
             for (String k : acts.keySet()) {
-                float s = Fixtures.floats(acts.getAsJsonObject(k).get("scale"))[0];
+                float s = TestFixtures.floats(acts.getAsJsonObject(k).get("scale"))[0];
                 float got = ours.get(k).scale()[0];
                 worst = Math.max(worst, Math.abs(s - got) / s);
-                int zp = Fixtures.ints(acts.getAsJsonObject(k).get("zeroPoint"))[0];
+                int zp = TestFixtures.ints(acts.getAsJsonObject(k).get("zeroPoint"))[0];
                 if (Math.abs(s - got) / s <= 1e-6 && zp == ours.get(k).zeroPoint()[0]) {
                     exact++;
                 }
@@ -133,9 +134,9 @@ class PtqMobileNetTorchTest {
             assertTrue(exact >= 61, exact + " of 64 activation scales equal torch's");
             assertTrue(worst < 0.15, "activation scales differ by up to " + worst);
 
-            float[] torchInt8 = Fixtures.floats(fx.getAsJsonObject("int8_out").get("data"));
+            float[] torchInt8 = TestFixtures.floats(fx.getAsJsonObject("int8_out").get("data"));
             float[] out = TestModels.eval(q, m, x).toFloatArray();
-            float outScale = Fixtures.floats(acts.getAsJsonObject("classifier.1").get("scale"))[0];
+            float outScale = TestFixtures.floats(acts.getAsJsonObject("classifier.1").get("scale"))[0];
             float diff = 0;
             for (int i = 0; i < out.length; i++) {
                 diff = Math.max(diff, Math.abs(out[i] - torchInt8[i]));

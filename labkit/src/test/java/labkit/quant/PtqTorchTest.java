@@ -16,6 +16,7 @@ import com.google.gson.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import labkit.TestFixtures;
 import labkit.nn.Act;
 import labkit.nn.BlockTree;
 import labkit.nn.ConvBnAct;
@@ -58,18 +59,18 @@ class PtqTorchTest {
         Map<String, Parameter> params = BlockTree.parameters(model);
         JsonObject state = fx.getAsJsonObject("state");
         for (String k : state.keySet()) {
-            params.get(k).getArray().set(Fixtures.floats(state.getAsJsonObject(k).get("data")));
+            params.get(k).getArray().set(TestFixtures.floats(state.getAsJsonObject(k).get("data")));
         }
         Ptq ptq = Ptq.prepare(model, QConfig.of(backend));
         for (JsonElement b : fx.getAsJsonArray("calibration")) {
-            ptq.calibrate(Fixtures.tensor(m, b.getAsJsonObject()));
+            ptq.calibrate(TestFixtures.tensor(m, b.getAsJsonObject()));
         }
         JsonObject acts = fx.getAsJsonObject("activations");
         Map<String, QParams> given = new java.util.HashMap<>();
         for (String k : acts.keySet()) {
             QParams ours = ptq.activationObservers().get(k).observer().calculateQParams();
-            given.put(k, QParams.perTensor(Fixtures.floats(acts.getAsJsonObject(k).get("scale"))[0],
-                    Fixtures.ints(acts.getAsJsonObject(k).get("zeroPoint"))[0], ours.qscheme(), ours.dtype(),
+            given.put(k, QParams.perTensor(TestFixtures.floats(acts.getAsJsonObject(k).get("scale"))[0],
+                    TestFixtures.ints(acts.getAsJsonObject(k).get("zeroPoint"))[0], ours.qscheme(), ours.dtype(),
                     ours.quantMin(), ours.quantMax()));
         }
         return TestModels.eval(ptq.convert(given), m, x).toFloatArray();
@@ -78,7 +79,7 @@ class PtqTorchTest {
     @ParameterizedTest
     @ValueSource(strings = {"qnnpack", "x86", "onednn"})
     void matchesTorchEagerPtq(String backend) {
-        JsonObject fx = Fixtures.loadObject("ptq_tiny.json").getAsJsonObject(backend);
+        JsonObject fx = TestFixtures.object("quant/ptq_tiny.json").getAsJsonObject(backend);
         try (NDManager m = NDManager.newBaseManager()) {
             Block model = twin();
             model.initialize(m, DataType.FLOAT32, new Shape(2, 3, 16, 16));
@@ -86,16 +87,16 @@ class PtqTorchTest {
             JsonObject state = fx.getAsJsonObject("state");
             assertEquals(state.keySet(), params.keySet(), "same keys as the torch model");
             for (String k : state.keySet()) {
-                params.get(k).getArray().set(Fixtures.floats(state.getAsJsonObject(k).get("data")));
+                params.get(k).getArray().set(TestFixtures.floats(state.getAsJsonObject(k).get("data")));
             }
-            NDArray x = Fixtures.tensor(m, fx.getAsJsonObject("x"));
+            NDArray x = TestFixtures.tensor(m, fx.getAsJsonObject("x"));
             NDArray ref = TestModels.eval(model, m, x);
-            assertArrayEquals(Fixtures.floats(fx.getAsJsonObject("float_out").get("data")), ref.toFloatArray(), 1e-5f);
+            assertArrayEquals(TestFixtures.floats(fx.getAsJsonObject("float_out").get("data")), ref.toFloatArray(), 1e-5f);
 
             Ptq ptq = Ptq.prepare(model, QConfig.of(backend));
             List<NDArray> calib = new ArrayList<>();
             for (JsonElement b : fx.getAsJsonArray("calibration")) {
-                calib.add(Fixtures.tensor(m, b.getAsJsonObject()));
+                calib.add(TestFixtures.tensor(m, b.getAsJsonObject()));
             }
             ptq.calibrate(calib);
             Block q = ptq.convert();
@@ -105,9 +106,9 @@ class PtqTorchTest {
             float worstAct = 0;
             for (String k : acts.keySet()) {
                 QParams qp = ptq.activationQParams().get(k);
-                float s = Fixtures.floats(acts.getAsJsonObject(k).get("scale"))[0];
+                float s = TestFixtures.floats(acts.getAsJsonObject(k).get("scale"))[0];
                 worstAct = Math.max(worstAct, relDiff(s, qp.scale()[0]));
-                int zp = Fixtures.ints(acts.getAsJsonObject(k).get("zeroPoint"))[0];
+                int zp = TestFixtures.ints(acts.getAsJsonObject(k).get("zeroPoint"))[0];
                 assertTrue(Math.abs(zp - qp.zeroPoint()[0]) <= 1, k + " zero point " + qp.zeroPoint()[0] + " vs " + zp);
             }
             assertTrue(worstAct < 1e-6, "activation scales differ by up to " + worstAct);
@@ -116,19 +117,19 @@ class PtqTorchTest {
             for (String k : wts.keySet()) {
                 QParams qp = ptq.weightQParams().containsKey(k) ? ptq.weightQParams().get(k)
                         : ptq.weightQParams().get(k + ".0");
-                float[] s = Fixtures.floats(wts.getAsJsonObject(k).get("scale"));
+                float[] s = TestFixtures.floats(wts.getAsJsonObject(k).get("scale"));
                 float[] got = qp.scale();
                 assertEquals(s.length, got.length, k);
                 for (int i = 0; i < s.length; i++) {
                     worstW = Math.max(worstW, relDiff(s[i], got[i]));
                 }
-                assertArrayEquals(Fixtures.ints(wts.getAsJsonObject(k).get("zeroPoint")), qp.zeroPoint(), k);
+                assertArrayEquals(TestFixtures.ints(wts.getAsJsonObject(k).get("zeroPoint")), qp.zeroPoint(), k);
             }
             assertTrue(worstW < 1e-6, "weight scales differ by up to " + worstW);
 
-            float[] torchInt8 = Fixtures.floats(fx.getAsJsonObject("int8_out").get("data"));
+            float[] torchInt8 = TestFixtures.floats(fx.getAsJsonObject("int8_out").get("data"));
             float[] ours = TestModels.eval(q, m, x).toFloatArray();
-            float outScale = Fixtures.floats(acts.getAsJsonObject("classifier").get("scale"))[0];
+            float outScale = TestFixtures.floats(acts.getAsJsonObject("classifier").get("scale"))[0];
             float worst = 0;
             for (int i = 0; i < ours.length; i++) {
                 worst = Math.max(worst, Math.abs(ours[i] - torchInt8[i]));

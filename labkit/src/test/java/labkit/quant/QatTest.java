@@ -20,6 +20,7 @@ import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.loss.Loss;
 import com.google.gson.JsonObject;
+import labkit.TestFixtures;
 import labkit.nn.BlockTree;
 import labkit.nn.ConvBnAct;
 import labkit.nn.Flatten;
@@ -197,7 +198,7 @@ class QatTest {
      */
     @Test
     void convBnMatchesTorchsFusedQatModule() {
-        JsonObject fx = Fixtures.loadObject("qat_convbn.json");
+        JsonObject fx = TestFixtures.object("quant/qat_convbn.json");
         try (NDManager m = NDManager.newBaseManager()) {
             ai.djl.nn.convolutional.Conv2d conv = ai.djl.nn.convolutional.Conv2d.builder()
                     .setKernelShape(new Shape(3, 3)).setFilters(4).optPadding(new Shape(1, 1)).optBias(false).build();
@@ -207,27 +208,27 @@ class QatTest {
             JsonObject state = fx.getAsJsonObject("state");
             for (String k : state.keySet()) {
                 p.get(k.equals("weight") ? "conv.weight" : k).getArray()
-                        .set(Fixtures.floats(state.getAsJsonObject(k).get("data")));
+                        .set(TestFixtures.floats(state.getAsJsonObject(k).get("data")));
             }
-            NDArray x = Fixtures.tensor(m, fx.getAsJsonObject("x"));
+            NDArray x = TestFixtures.tensor(m, fx.getAsJsonObject("x"));
             NDArray train = ai.djl.nn.Activation.relu(q.forward(new ParameterStore(m, false), new NDList(x), true)
                     .singletonOrThrow());
             JsonObject after = fx.getAsJsonObject("after_train");
-            assertArrayEquals(Fixtures.floats(fx.getAsJsonObject("train").get("data")), train.toFloatArray(), 1e-4f);
-            assertArrayEquals(Fixtures.floats(after.getAsJsonObject("running_mean").get("data")),
+            assertArrayEquals(TestFixtures.floats(fx.getAsJsonObject("train").get("data")), train.toFloatArray(), 1e-4f);
+            assertArrayEquals(TestFixtures.floats(after.getAsJsonObject("running_mean").get("data")),
                     p.get("bn.running_mean").getArray().toFloatArray(), 1e-6f, "running mean updated like torch's");
-            assertArrayEquals(Fixtures.floats(after.getAsJsonObject("running_var").get("data")),
+            assertArrayEquals(TestFixtures.floats(after.getAsJsonObject("running_var").get("data")),
                     p.get("bn.running_var").getArray().toFloatArray(), 1e-6f, "running var (unbiased) like torch's");
-            assertEquals(Fixtures.floats(after.get("weight_scale"))[0], q.weightObserver().calculateQParams().scale()[0],
+            assertEquals(TestFixtures.floats(after.get("weight_scale"))[0], q.weightObserver().calculateQParams().scale()[0],
                     "fake-quant scale of the folded weight");
             NDArray eval = ai.djl.nn.Activation.relu(q.forward(new ParameterStore(m, false), new NDList(x), false)
                     .singletonOrThrow());
-            assertArrayEquals(Fixtures.floats(fx.getAsJsonObject("eval").get("data")), eval.toFloatArray(), 1e-4f);
+            assertArrayEquals(TestFixtures.floats(fx.getAsJsonObject("eval").get("data")), eval.toFloatArray(), 1e-4f);
             q.freezeBatchNorm();
             NDArray frozen = ai.djl.nn.Activation.relu(q.forward(new ParameterStore(m, false), new NDList(x), true)
                     .singletonOrThrow());
-            assertArrayEquals(Fixtures.floats(fx.getAsJsonObject("frozen").get("data")), frozen.toFloatArray(), 1e-4f);
-            assertArrayEquals(Fixtures.floats(fx.getAsJsonObject("frozen_running_mean").get("data")),
+            assertArrayEquals(TestFixtures.floats(fx.getAsJsonObject("frozen").get("data")), frozen.toFloatArray(), 1e-4f);
+            assertArrayEquals(TestFixtures.floats(fx.getAsJsonObject("frozen_running_mean").get("data")),
                     p.get("bn.running_mean").getArray().toFloatArray(), 1e-6f);
         }
     }

@@ -13,6 +13,7 @@ import com.google.gson.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
+import labkit.TestFixtures;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicTest;
@@ -35,7 +36,7 @@ class QuantizerTest {
 
     static QParams qparams(JsonObject c) {
         int axis = c.get("axis").getAsInt();
-        return new QParams(Fixtures.floats(c.get("scale")), Fixtures.ints(c.get("zeroPoint")), axis,
+        return new QParams(TestFixtures.floats(c.get("scale")), TestFixtures.ints(c.get("zeroPoint")), axis,
                 axis < 0 ? QScheme.PER_TENSOR_AFFINE : QScheme.PER_CHANNEL_AFFINE,
                 QuantDType.valueOf(c.get("dtype").getAsString()), c.get("quantMin").getAsInt(),
                 c.get("quantMax").getAsInt());
@@ -44,28 +45,28 @@ class QuantizerTest {
     @TestFactory
     Stream<DynamicTest> matchesTorchKernels() {
         List<DynamicTest> tests = new ArrayList<>();
-        for (JsonObject c : Fixtures.load("quantize.json")) {
+        for (JsonObject c : TestFixtures.objects("quant/quantize.json")) {
             String name = c.get("kind").getAsString() + " " + c.get("input").getAsString() + " " + c.get("dtype")
                     + " zp=" + c.get("zeroPoint") + " axis=" + c.get("axis");
             tests.add(DynamicTest.dynamicTest(name, () -> {
                 try (NDManager m = manager.newSubManager()) {
                     QParams qp = qparams(c);
-                    NDArray x = Fixtures.tensor(m, c.getAsJsonObject("x"));
+                    NDArray x = TestFixtures.tensor(m, c.getAsJsonObject("x"));
                     NDArray q = Quantizer.quantize(x, qp);
                     assertEquals(DataType.INT32, q.getDataType());
-                    assertArrayEquals(Fixtures.ints(c.get("q")), q.toIntArray(), "int_repr");
-                    assertArrayEquals(Fixtures.floats(c.get("dq")), Quantizer.dequantize(q, qp).toFloatArray(),
+                    assertArrayEquals(TestFixtures.ints(c.get("q")), q.toIntArray(), "int_repr");
+                    assertArrayEquals(TestFixtures.floats(c.get("dq")), Quantizer.dequantize(q, qp).toFloatArray(),
                             "dequantize");
-                    assertArrayEquals(Fixtures.floats(c.get("fq")), Quantizer.fakeQuantize(x, qp).toFloatArray(),
+                    assertArrayEquals(TestFixtures.floats(c.get("fq")), Quantizer.fakeQuantize(x, qp).toFloatArray(),
                             "fake_quantize");
                     if (c.has("grad")) {
                         x.setRequiresGradient(true);
                         try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                             NDArray y = Quantizer.fakeQuantize(x, qp);
-                            assertArrayEquals(Fixtures.floats(c.get("fq")), y.toFloatArray(), "forward under autograd");
+                            assertArrayEquals(TestFixtures.floats(c.get("fq")), y.toFloatArray(), "forward under autograd");
                             gc.backward(y.sum());
                         }
-                        assertArrayEquals(Fixtures.floats(c.get("grad")), x.getGradient().toFloatArray(),
+                        assertArrayEquals(TestFixtures.floats(c.get("grad")), x.getGradient().toFloatArray(),
                                 "straight-through gradient");
                     }
                 }

@@ -1,7 +1,7 @@
 package labkit.tasks;
 
-import static labkit.nn.SegSrFixtures.floats;
-import static labkit.nn.SegSrFixtures.longs;
+import static labkit.TestFixtures.floats;
+import static labkit.TestFixtures.longs;
 import static org.junit.jupiter.api.Assertions.*;
 
 import ai.djl.Model;
@@ -13,6 +13,7 @@ import ai.djl.training.ParameterStore;
 import com.google.gson.JsonObject;
 import java.awt.image.BufferedImage;
 import java.nio.file.Path;
+import labkit.TestFixtures;
 import labkit.data.SegmentationDataset;
 import labkit.models.FFNet;
 import labkit.nn.FFNetHead;
@@ -70,7 +71,7 @@ class Task3Test {
 
     @Test
     void crossEntropyOnOneHotMasksEqualsPyTorch() {
-        JsonObject f = TaskFixtures.get("cross_entropy");
+        JsonObject f = TestFixtures.section("segsr/task34.json", "cross_entropy");
         try (NDManager m = NDManager.newBaseManager()) {
             long[] s = longs(f.get("shape"));
             NDArray logits = m.create(floats(f.get("logits")), new Shape(s));

@@ -1,6 +1,6 @@
 package labkit.tasks;
 
-import static labkit.nn.SegSrFixtures.floats;
+import static labkit.TestFixtures.floats;
 import static org.junit.jupiter.api.Assertions.*;
 
 import ai.djl.Model;
@@ -11,6 +11,7 @@ import ai.djl.ndarray.types.Shape;
 import com.google.gson.JsonObject;
 import java.awt.image.BufferedImage;
 import java.nio.file.Path;
+import labkit.TestFixtures;
 import labkit.data.SuperResolutionDataset;
 import labkit.train.History;
 import org.junit.jupiter.api.Test;
@@ -22,7 +23,7 @@ class Task4Test {
 
     @Test
     void bicubicBaselineAndPsnrEqualPyTorch() {
-        JsonObject f = TaskFixtures.get("bicubic");
+        JsonObject f = TestFixtures.section("segsr/task34.json", "bicubic");
         try (NDManager m = NDManager.newBaseManager()) {
             NDArray lr = m.create(floats(f.get("lr")), new Shape(1, 8, 10));
             NDArray hr = m.create(floats(f.get("hr")), new Shape(1, 24, 30));

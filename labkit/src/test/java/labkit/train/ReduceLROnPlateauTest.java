@@ -10,19 +10,19 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import java.util.List;
 import java.util.Map;
-import labkit.models.DepthFixtures;
+import labkit.TestFixtures;
 import org.junit.jupiter.api.Test;
 
 class ReduceLROnPlateauTest {
 
     @Test
     void ratesMatchTorchsScheduler() throws Exception {
-        for (JsonElement e : DepthFixtures.read("plateau.json").getAsJsonArray()) {
+        for (JsonElement e : TestFixtures.json("depth/plateau.json").getAsJsonArray()) {
             JsonObject c = e.getAsJsonObject();
             ReduceLROnPlateau p = new ReduceLROnPlateau("val_loss", c.get("factor").getAsDouble(),
                     c.get("patience").getAsInt(), 1e-4, c.get("cooldown").getAsInt(), c.get("min_lr").getAsDouble());
-            float[] losses = DepthFixtures.floats(c.get("losses"));
-            float[] lrs = DepthFixtures.floats(c.get("lrs"));
+            float[] losses = TestFixtures.floats(c.get("losses"));
+            float[] lrs = TestFixtures.floats(c.get("lrs"));
             History h = History.empty("t", List.of(History.TRAIN_LOSS, History.VAL_LOSS, History.LR, History.SECONDS));
             for (int epoch = 0; epoch < losses.length; epoch++) {
                 assertEquals(lrs[epoch], p.lr(epoch, 1e-2), 1e-9, p + " epoch " + epoch);

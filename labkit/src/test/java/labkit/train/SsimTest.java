@@ -9,7 +9,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import labkit.models.DepthFixtures;
+import labkit.TestFixtures;
 import org.junit.jupiter.api.Test;
 
 /** SSIM and MSE against scikit-image fixtures (make_depth_fixtures.py), which also equal torchmetrics' algorithm. */
@@ -18,11 +18,11 @@ class SsimTest {
     @Test
     void matchesScikitImageFixtures() throws Exception {
         try (NDManager m = NDManager.newBaseManager()) {
-            for (JsonElement e : DepthFixtures.read("ssim.json").getAsJsonArray()) {
+            for (JsonElement e : TestFixtures.json("depth/ssim.json").getAsJsonArray()) {
                 JsonObject c = e.getAsJsonObject();
                 Shape s = new Shape(1, 1, c.get("h").getAsLong(), c.get("w").getAsLong());
-                NDArray p = m.create(DepthFixtures.floats(c.get("pred")), s);
-                NDArray t = m.create(DepthFixtures.floats(c.get("target")), s);
+                NDArray p = m.create(TestFixtures.floats(c.get("pred")), s);
+                NDArray t = m.create(TestFixtures.floats(c.get("target")), s);
                 double range = c.get("data_range").getAsDouble();
                 String what = "case " + s + " range " + range;
                 assertEquals(c.get("ssim").getAsDouble(), Ssim.of(p, t, range), 1e-5, what);
@@ -34,15 +34,15 @@ class SsimTest {
     @Test
     void runningMeanIsTheMeanOfPerImageValues() throws Exception {
         try (NDManager m = NDManager.newBaseManager()) {
-            var cases = DepthFixtures.read("ssim.json").getAsJsonArray();
+            var cases = TestFixtures.json("depth/ssim.json").getAsJsonArray();
             // cases 0 and 3 are both 56×56 with range 1: a batch of two, then one image at a time
             JsonObject a = cases.get(0).getAsJsonObject();
             JsonObject b = cases.get(3).getAsJsonObject();
             Shape one = new Shape(1, 1, 56, 56);
-            NDArray p = m.create(DepthFixtures.floats(a.get("pred")), one)
-                    .concat(m.create(DepthFixtures.floats(b.get("pred")), one));
-            NDArray t = m.create(DepthFixtures.floats(a.get("target")), one)
-                    .concat(m.create(DepthFixtures.floats(b.get("target")), one));
+            NDArray p = m.create(TestFixtures.floats(a.get("pred")), one)
+                    .concat(m.create(TestFixtures.floats(b.get("pred")), one));
+            NDArray t = m.create(TestFixtures.floats(a.get("target")), one)
+                    .concat(m.create(TestFixtures.floats(b.get("target")), one));
             Ssim ssim = new Ssim(1.0);
             float[] per = ssim.perImage(p, t).toFloatArray();
             assertEquals(a.get("ssim").getAsDouble(), per[0], 1e-5);

@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
+import labkit.TestFixtures;
 import labkit.io.Downloads;
 import labkit.models.DepthNet;
 import labkit.models.EfficientNetB0;
@@ -59,8 +60,8 @@ class ModelMappingTest {
 
     /** A formula fixture: torchvision's keys filled by the formula, loaded into {@code model}, logits compared. */
     private static void formulaMatchesTorch(Block model, String name) throws IOException {
-        JsonObject ref = Fixtures.json("formula_" + name + ".json");
-        long[] in = Fixtures.longs(ref, "input_shape");
+        JsonObject ref = TestFixtures.object("weights/formula_" + name + ".json");
+        long[] in = TestFixtures.longs(ref, "input_shape");
         float[] x = FormulaWeights.input(in);
         double sum = 0;
         for (float v : x) {
@@ -69,16 +70,16 @@ class ModelMappingTest {
         assertEquals(ref.get("input_sum").getAsDouble(), sum, 1e-6, "the Java formula gives torch's input");
         float[] got = loadAndRun(model, FormulaWeights.stateDict(ref), PretrainedWeights.MOBILENET_V2.mapper(), in,
                 x, name);
-        assertLogits(Fixtures.floats(ref, "output"), got, name);
+        assertLogits(TestFixtures.floats(ref, "output"), got, name);
     }
 
     @Test
     void mobileNetV2Width025GivesTorchvisionsLogits() throws IOException {
-        JsonObject ref = Fixtures.json("mobilenet_v2_w025.json");
+        JsonObject ref = TestFixtures.object("weights/mobilenet_v2_w025.json");
         float[] got = loadAndRun(MobileNetV2.builder().widthMult(0.25).numClasses(10).build(),
-                StateDict.read(Fixtures.path("mobilenet_v2_w025.pth")), PretrainedWeights.MOBILENET_V2.mapper(),
-                Fixtures.longs(ref, "input_shape"), Fixtures.floats(ref, "input"), "mobilenet_v2_w025.pth");
-        assertLogits(Fixtures.floats(ref, "output"), got, "mobilenet_v2 w0.25");
+                StateDict.read(TestFixtures.path("weights/mobilenet_v2_w025.pth")), PretrainedWeights.MOBILENET_V2.mapper(),
+                TestFixtures.longs(ref, "input_shape"), TestFixtures.floats(ref, "input"), "mobilenet_v2_w025.pth");
+        assertLogits(TestFixtures.floats(ref, "output"), got, "mobilenet_v2 w0.25");
     }
 
     @Test
@@ -105,14 +106,14 @@ class ModelMappingTest {
     @Test
     void swappingTwoSameShapedTensorsChangesTheLogits() throws IOException {
         // the comparison above would catch a by-position mix-up: two 64×64×3×3 convs swapped move the logits
-        JsonObject ref = Fixtures.json("formula_resnet18.json");
-        long[] in = Fixtures.longs(ref, "input_shape");
+        JsonObject ref = TestFixtures.object("weights/formula_resnet18.json");
+        long[] in = TestFixtures.longs(ref, "input_shape");
         StateDict sd = FormulaWeights.stateDict(ref);
         TensorData a = sd.get("layer1.0.conv1.weight");
         sd.put("layer1.0.conv1.weight", sd.get("layer1.0.conv2.weight")).put("layer1.0.conv2.weight", a);
         float[] got = loadAndRun(ResNet.resnet18(7), sd, PretrainedWeights.RESNET18.mapper(), in,
                 FormulaWeights.input(in), "swapped");
-        float[] want = Fixtures.floats(ref, "output");
+        float[] want = TestFixtures.floats(ref, "output");
         double maxDiff = 0;
         for (int i = 0; i < want.length; i++) {
             maxDiff = Math.max(maxDiff, Math.abs(want[i] - got[i]));
@@ -171,7 +172,7 @@ class ModelMappingTest {
 
     @Test
     void aMismatchedFileIsAnErrorListingMissingUnexpectedAndWrongShapes() throws IOException {
-        StateDict sd = FormulaWeights.stateDict(Fixtures.json("formula_resnet18.json")); // 7 classes
+        StateDict sd = FormulaWeights.stateDict(TestFixtures.object("weights/formula_resnet18.json")); // 7 classes
         StateDict edited = new StateDict();
         sd.asMap().forEach((k, v) -> {
             if (!k.equals("layer4.1.bn2.running_var")) {

@@ -1,5 +1,6 @@
 package labkit.weights;
 
+import labkit.TestFixtures;
 import labkit.io.Downloads;
 import labkit.io.RemoteFile;
 
@@ -104,7 +105,7 @@ class PretrainedWeightsTest {
     @Test
     void loadIntoReadsTheVerifiedFileFromPyTorchsCacheOffline(@TempDir Path dir) throws IOException {
         Path hub = Files.createDirectories(dir.resolve("hub"));
-        Path src = Fixtures.path("tinynet.pth");
+        Path src = TestFixtures.path("weights/tinynet.pth");
         String name = "tinynet-" + Downloads.sha256(src).substring(0, 8) + ".pth";
         Files.copy(src, hub.resolve(name));
         PretrainedWeights w = new PretrainedWeights("tiny", RemoteFile.torchHub("https://example.invalid/" + name,
@@ -123,7 +124,7 @@ class PretrainedWeightsTest {
     /** Full-size torchvision key lists (fixtures/weights/keys): parsed, and their sizes are torchvision's. */
     static Map<String, long[]> keyList(String model) throws IOException {
         Map<String, long[]> out = new LinkedHashMap<>();
-        for (String line : Files.readAllLines(Fixtures.path("keys/" + model + ".txt"))) {
+        for (String line : Files.readAllLines(TestFixtures.path("weights/keys/" + model + ".txt"))) {
             if (line.startsWith("#") || line.isBlank()) {
                 continue;
             }

@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
+import labkit.TestFixtures;
 import labkit.image.Images;
 import labkit.models.EfficientNetB0;
 import labkit.models.MobileNetV2;
@@ -51,7 +52,7 @@ class Top5Test {
 
     @BeforeAll
     static void load() throws IOException {
-        ref = Fixtures.json("top5/top5.json");
+        ref = TestFixtures.object("weights/top5/top5.json");
     }
 
     private static List<JsonObject> pictures() {
@@ -63,7 +64,7 @@ class Top5Test {
     }
 
     private static BufferedImage image(JsonObject picture) throws IOException {
-        BufferedImage img = Images.readBufferedImage(Fixtures.path("top5/" + picture.get("file").getAsString()));
+        BufferedImage img = Images.readBufferedImage(TestFixtures.path("weights/top5/" + picture.get("file").getAsString()));
         assertEquals(picture.get("width").getAsInt(), img.getWidth());
         assertEquals(picture.get("height").getAsInt(), img.getHeight());
         return img;
@@ -195,15 +196,15 @@ class Top5Test {
                 assertEquals(want.get("resize").getAsInt(), pre.resizeSize(), what);
                 assertEquals(want.get("crop").getAsInt(), pre.cropSize(), what);
                 assertEquals(want.get("interpolation").getAsString(), pre.bicubic() ? "bicubic" : "bilinear", what);
-                assertArrayEquals(Fixtures.floats(want, "mean"), pre.mean(), what);
-                assertArrayEquals(Fixtures.floats(want, "std"), pre.std(), what);
+                assertArrayEquals(TestFixtures.floats(want, "mean"), pre.mean(), what);
+                assertArrayEquals(TestFixtures.floats(want, "std"), pre.std(), what);
                 BufferedImage img = image(picture);
 
                 List<Prediction> top = w.predict(model, img, 5);
                 List<Integer> wantIdx = new ArrayList<>();
                 want.getAsJsonArray("top5").forEach(e -> wantIdx.add(e.getAsInt()));
                 assertEquals(wantIdx, top.stream().map(Prediction::index).toList(), what + ": " + top);
-                float[] probs = Fixtures.floats(want, "top5_probs");
+                float[] probs = TestFixtures.floats(want, "top5_probs");
                 for (int i = 0; i < 5; i++) {
                     assertEquals(want.getAsJsonArray("top5_names").get(i).getAsString(), top.get(i).label(), what);
                     assertEquals(probs[i], top.get(i).probability(), PROB_RTOL * probs[i], what + " p[" + i + "]");
@@ -215,7 +216,7 @@ class Top5Test {
                     NDArray x = pre.apply(img, sub).expandDims(0);
                     float[] z = model.forward(new ParameterStore(sub, false), new NDList(x), false).head()
                             .toFloatArray();
-                    float[] top6 = Fixtures.floats(want, "top6_logits");
+                    float[] top6 = TestFixtures.floats(want, "top6_logits");
                     List<Integer> order = java.util.stream.IntStream.range(0, z.length).boxed()
                             .sorted((a, b) -> Float.compare(z[b], z[a])).limit(6).toList();
                     double maxLogit = 0;

@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import labkit.TestFixtures;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -24,15 +25,15 @@ class TorchFileTest {
     @ParameterizedTest
     @ValueSource(strings = {"dtypes_zip.pth", "dtypes_legacy.pth", "dtypes_bigendian.pth"})
     void readsEveryDtypeAndViewExactlyInKeyOrder(String file) throws IOException {
-        StateDict sd = StateDict.read(Fixtures.path(file));
-        JsonObject expected = Fixtures.json("dtypes.json");
+        StateDict sd = StateDict.read(TestFixtures.path("weights/" + file));
+        JsonObject expected = TestFixtures.object("weights/dtypes.json");
         assertEquals(new ArrayList<>(expected.keySet()), new ArrayList<>(sd.keys()), "key order kept");
         for (Map.Entry<String, JsonElement> e : expected.entrySet()) {
             JsonObject meta = e.getValue().getAsJsonObject();
             TensorData t = sd.get(e.getKey());
             String where = file + " " + e.getKey();
             assertEquals(meta.get("dtype").getAsString(), t.dtype().torchName(), where);
-            assertArrayEquals(Fixtures.longs(meta, "shape"), t.shape(), where);
+            assertArrayEquals(TestFixtures.longs(meta, "shape"), t.shape(), where);
             if (t.dtype().isFloating()) {
                 var vals = meta.getAsJsonArray("values");
                 double[] got = t.toDoubleArray();
@@ -53,7 +54,7 @@ class TorchFileTest {
                     assertEquals(vals.get(i).getAsBoolean() ? 1 : 0, got[i], where);
                 }
             } else {
-                assertArrayEquals(Fixtures.longs(meta, "values"), t.toLongArray(), where);
+                assertArrayEquals(TestFixtures.longs(meta, "values"), t.toLongArray(), where);
             }
         }
         // views resolved into dense copies: the transposed tensor is base.t(), the slice base[1:, ::2]
@@ -67,7 +68,7 @@ class TorchFileTest {
 
     @Test
     void ndArraysKeepDtypesAndBfloat16BecomesFloat32() throws IOException {
-        StateDict sd = StateDict.read(Fixtures.path("dtypes_zip.pth"));
+        StateDict sd = StateDict.read(TestFixtures.path("weights/dtypes_zip.pth"));
         try (NDManager m = NDManager.newBaseManager()) {
             for (String k : List.of("zeta.f32", "mid.f64", "i64", "i32", "i8", "u8", "bool", "scalar")) {
                 TensorData t = sd.get(k);
@@ -85,14 +86,14 @@ class TorchFileTest {
     @ParameterizedTest
     @ValueSource(strings = {"evil_zip.pth", "evil_legacy.pth"})
     void refusesAPickleThatCallsOsSystem(String file) {
-        UnsafePickleException e = assertThrows(UnsafePickleException.class, () -> StateDict.read(Fixtures.path(file)));
+        UnsafePickleException e = assertThrows(UnsafePickleException.class, () -> StateDict.read(TestFixtures.path("weights/" + file)));
         assertTrue(e.refused().endsWith(".system"), e.refused());
         assertTrue(e.getMessage().contains(file) && e.getMessage().contains("weights_only"), e.getMessage());
     }
 
     @Test
     void roundTripIsExact(@TempDir Path dir) throws IOException {
-        StateDict sd = StateDict.read(Fixtures.path("dtypes_legacy.pth"));
+        StateDict sd = StateDict.read(TestFixtures.path("weights/dtypes_legacy.pth"));
         Path out = dir.resolve("copy.pth");
         sd.write(out);
         StateDict back = StateDict.read(out);
@@ -109,14 +110,14 @@ class TorchFileTest {
         IOException missing = assertThrows(IOException.class, () -> StateDict.read(dir.resolve("nope.pth")));
         assertTrue(missing.getMessage().contains("nope.pth"), missing.getMessage());
 
-        byte[] legacy = Files.readAllBytes(Fixtures.path("dtypes_legacy.pth"));
+        byte[] legacy = Files.readAllBytes(TestFixtures.path("weights/dtypes_legacy.pth"));
         Path cut = dir.resolve("cut.pth");
         Files.write(cut, Arrays.copyOf(legacy, legacy.length - 40));
         IOException trunc = assertThrows(IOException.class, () -> StateDict.read(cut));
         assertTrue(trunc.getMessage().contains("cut.pth") && trunc.getMessage().contains("truncated"),
                 trunc.getMessage());
 
-        byte[] zip = Files.readAllBytes(Fixtures.path("dtypes_zip.pth"));
+        byte[] zip = Files.readAllBytes(TestFixtures.path("weights/dtypes_zip.pth"));
         Path cutZip = dir.resolve("cutzip.pth");
         Files.write(cutZip, Arrays.copyOf(zip, zip.length / 2));
         IOException truncZip = assertThrows(IOException.class, () -> StateDict.read(cutZip));

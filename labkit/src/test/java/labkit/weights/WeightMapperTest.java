@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import labkit.TestFixtures;
 import labkit.models.Task1Cnn;
 import labkit.nn.Act;
 import labkit.nn.BlockTree;
@@ -43,19 +44,19 @@ class WeightMapperTest {
 
     /** Loads {@code pth} into {@code model}, runs the fixture input in eval mode, compares with torch's logits. */
     private static void matchesTorch(Block model, String name) throws IOException {
-        JsonObject ref = Fixtures.json(name + ".json");
-        long[] inShape = Fixtures.longs(ref, "input_shape");
+        JsonObject ref = TestFixtures.object("weights/" + name + ".json");
+        long[] inShape = TestFixtures.longs(ref, "input_shape");
         try (NDManager m = NDManager.newBaseManager()) {
             model.initialize(m, DataType.FLOAT32, new Shape(inShape));
             LoadReport r = WeightMapper.builder().batchNorm(1e-5f, 0.1f).build()
-                    .apply(model, StateDict.read(Fixtures.path(name + ".pth")), name + ".pth");
+                    .apply(model, StateDict.read(TestFixtures.path("weights/" + name + ".pth")), name + ".pth");
             assertTrue(r.ok(), r.toString());
             assertEquals(BlockTree.parameters(model).size(), r.loaded().size());
             assertTrue(r.ignored().stream().allMatch(k -> k.endsWith("num_batches_tracked")), r.ignored().toString());
-            NDArray x = m.create(Fixtures.floats(ref, "input"), new Shape(inShape));
+            NDArray x = m.create(TestFixtures.floats(ref, "input"), new Shape(inShape));
             NDArray y = model.forward(new ParameterStore(m, false), new NDList(x), false).head();
-            assertEquals(new Shape(Fixtures.longs(ref, "output_shape")), y.getShape());
-            float[] want = Fixtures.floats(ref, "output");
+            assertEquals(new Shape(TestFixtures.longs(ref, "output_shape")), y.getShape());
+            float[] want = TestFixtures.floats(ref, "output");
             float[] got = y.toFloatArray();
             for (int i = 0; i < want.length; i++) {
                 assertEquals(want[i], got[i], 1e-4f, name + " logit " + i);
@@ -78,7 +79,7 @@ class WeightMapperTest {
         try (NDManager m = NDManager.newBaseManager()) {
             Block cnn = Task1Cnn.create(3, 16, 4);
             cnn.initialize(m, DataType.FLOAT32, new Shape(1, 3, 16, 16));
-            StateDict torch = StateDict.read(Fixtures.path("task1cnn.pth"));
+            StateDict torch = StateDict.read(TestFixtures.path("weights/task1cnn.pth"));
             assertEquals(new ArrayList<>(torch.keys()), new ArrayList<>(StateDict.of(cnn).keys()));
         }
     }
@@ -90,7 +91,7 @@ class WeightMapperTest {
             cnn.initialize(m, DataType.FLOAT32, new Shape(1, 3, 16, 16));
             float[] before = BlockTree.parameters(cnn).get("features.0.0.weight").getArray().toFloatArray();
             WeightMismatchException e = assertThrows(WeightMismatchException.class,
-                    () -> WeightMapper.load(cnn, StateDict.read(Fixtures.path("tinynet.pth")), "tinynet.pth"));
+                    () -> WeightMapper.load(cnn, StateDict.read(TestFixtures.path("weights/tinynet.pth")), "tinynet.pth"));
             LoadReport r = e.report();
             assertTrue(r.missing().contains("classifier.4.weight"), r.toString());
             assertTrue(r.unexpected().contains("stem.0.weight"), r.toString());
@@ -102,7 +103,7 @@ class WeightMapperTest {
             Block five = Task1Cnn.create(5, 16, 4);
             five.initialize(m, DataType.FLOAT32, new Shape(1, 3, 16, 16));
             LoadReport shapes = assertThrows(WeightMismatchException.class,
-                    () -> WeightMapper.load(five, StateDict.read(Fixtures.path("task1cnn.pth")), "task1cnn.pth"))
+                    () -> WeightMapper.load(five, StateDict.read(TestFixtures.path("weights/task1cnn.pth")), "task1cnn.pth"))
                     .report();
             assertEquals(List.of("classifier.4.weight: file [3, 128], model [5, 128]",
                     "classifier.4.bias: file [3], model [5]"), shapes.wrongShape());
@@ -116,7 +117,7 @@ class WeightMapperTest {
             Block net = tinyNet(1e-3f);
             net.initialize(m, DataType.FLOAT32, new Shape(1, 3, 12, 12));
             LoadReport r = assertThrows(WeightMismatchException.class, () -> WeightMapper.builder()
-                    .batchNorm(1e-5f, 0.1f).build().apply(net, StateDict.read(Fixtures.path("tinynet.pth")), "t"))
+                    .batchNorm(1e-5f, 0.1f).build().apply(net, StateDict.read(TestFixtures.path("weights/tinynet.pth")), "t"))
                     .report();
             assertEquals(3, r.batchNorm().size(), r.toString());
             assertTrue(r.batchNorm().get(0).startsWith("stem.1: eps 0.001"), r.batchNorm().get(0));
@@ -128,7 +129,7 @@ class WeightMapperTest {
         try (NDManager m = NDManager.newBaseManager()) {
             Block a = tinyNet(1e-5f);
             a.initialize(m, DataType.FLOAT32, new Shape(1, 3, 12, 12));
-            WeightMapper.load(a, StateDict.read(Fixtures.path("tinynet.pth")), "tinynet.pth");
+            WeightMapper.load(a, StateDict.read(TestFixtures.path("weights/tinynet.pth")), "tinynet.pth");
             StateDict saved = StateDict.of(a);
             Path file = dir.resolve("tiny.pth");
             saved.write(file);
@@ -143,7 +144,7 @@ class WeightMapperTest {
             NDArray yb = b.forward(new ParameterStore(m, false), new NDList(x), false).head();
             assertArrayEquals(ya.toFloatArray(), yb.toFloatArray());
             // the written values equal torch's file, key for key (num_batches_tracked aside)
-            StateDict torch = StateDict.read(Fixtures.path("tinynet.pth"));
+            StateDict torch = StateDict.read(TestFixtures.path("weights/tinynet.pth"));
             for (String k : torch.keys()) {
                 if (!k.endsWith("num_batches_tracked")) {
                     assertEquals(torch.get(k), back.get(k), k);
@@ -171,7 +172,7 @@ class WeightMapperTest {
     @Test
     void anUninitializedModelIsAClearError() {
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> WeightMapper.load(
-                Task1Cnn.create(3, 16, 4), StateDict.read(Fixtures.path("task1cnn.pth")), "task1cnn.pth"));
+                Task1Cnn.create(3, 16, 4), StateDict.read(TestFixtures.path("weights/task1cnn.pth")), "task1cnn.pth"));
         assertTrue(e.getMessage().contains("initialize"), e.getMessage());
     }
 }

@@ -1,4 +1,4 @@
-package labkit.compress;
+package labkit.bench;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -6,7 +6,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -17,9 +16,9 @@ import tech.tablesaw.api.StringColumn;
 import tech.tablesaw.api.Table;
 
 /**
- * Inference latency of several networks measured the fair way on a shared machine: interleaved rounds (A, B, A,
- * B, ...) after a warm-up, medians, and each network's time as a ratio to the first one's. Times are wall-clock
- * per forward pass in inference mode, divided by the batch size for a per-image figure.
+ * Inference latency of networks measured the fair way on a shared machine: interleaved rounds (A, B, A, B, ...)
+ * after a warm-up, medians, and each network's time as a ratio to the first one's. Times are wall-clock per forward
+ * pass in inference mode (divided by the batch size for a per-image figure); every pass frees what it allocated.
  */
 public final class Latency {
     private Latency() {}
@@ -36,20 +35,16 @@ public final class Latency {
             NDArray x = m.randomNormal(input);
             ParameterStore ps = new ParameterStore(m, false);
             for (Block b : nets.values()) {
-                time(b, ps, x, m, Math.max(2, reps / 2)); // warm-up
+                time(b, ps, x, Math.max(2, reps / 2)); // warm-up
             }
             for (int r = 0; r < rounds; r++) {
                 for (Map.Entry<String, Block> e : nets.entrySet()) {
-                    times.get(e.getKey())[r] = time(e.getValue(), ps, x, m, reps);
+                    times.get(e.getKey())[r] = time(e.getValue(), ps, x, reps);
                 }
             }
         }
         Map<String, Double> out = new LinkedHashMap<>();
-        times.forEach((k, v) -> {
-            double[] s = v.clone();
-            Arrays.sort(s);
-            out.put(k, s[s.length / 2]);
-        });
+        times.forEach((k, v) -> out.put(k, Quantiles.median(v)));
         return out;
     }
 
@@ -89,16 +84,45 @@ public final class Latency {
         return Math.round(v * f) / f;
     }
 
-    private static double time(Block b, ParameterStore ps, NDArray x, NDManager m, int reps) {
-        long t0 = System.nanoTime();
-        for (int i = 0; i < reps; i++) {
-            try (NDManager s = m.newSubManager()) {
-                NDArray y = b.forward(ps, new NDList(x), false).head();
-                y.attach(s);
-                y.toFloatArray();
+    /**
+     * Milliseconds of each of {@code runs} batch forward passes (inference mode) of {@code model} on {@code input},
+     * after {@code warmups} untimed ones. Each pass runs on a copy of the input in its own sub-manager, so every
+     * intermediate of the pass is freed when it ends (the intermediates of an op land in its input's manager: with
+     * the long-lived input a simulated-int8 network kept every pass's activations alive until the end).
+     */
+    public static double[] runs(Block model, NDArray input, int warmups, int runs) {
+        if (warmups < 0 || runs < 1) {
+            throw new IllegalArgumentException("warmups must be >= 0 and runs >= 1, got " + warmups + ", " + runs);
+        }
+        ParameterStore ps = new ParameterStore(input.getManager(), false);
+        double[] ms = new double[runs];
+        for (int i = -warmups; i < runs; i++) {
+            double t = once(model, ps, input);
+            if (i >= 0) {
+                ms[i] = t;
             }
         }
-        return (System.nanoTime() - t0) / 1e6 / reps;
+        return ms;
+    }
+
+    private static double time(Block b, ParameterStore ps, NDArray x, int reps) {
+        double total = 0;
+        for (int i = 0; i < reps; i++) {
+            total += once(b, ps, x);
+        }
+        return total / reps;
+    }
+
+    /** One timed forward pass on a copy of {@code x} held by a sub-manager that frees the whole pass. */
+    private static double once(Block b, ParameterStore ps, NDArray x) {
+        try (NDManager s = x.getManager().newSubManager()) {
+            NDArray xi = x.duplicate();
+            xi.attach(s);
+            long t0 = System.nanoTime();
+            NDArray y = b.forward(ps, new NDList(xi), false).head();
+            y.toFloatArray(); // wait for the result
+            return (System.nanoTime() - t0) / 1e6;
+        }
     }
 
     /** The names of a table's networks (for tests and notebooks). */
