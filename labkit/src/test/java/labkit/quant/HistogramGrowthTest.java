@@ -1,5 +1,6 @@
 package labkit.quant;
 
+import labkit.TestFixtures;
 import static org.junit.jupiter.api.Assertions.*;
 
 import ai.djl.ndarray.NDManager;
@@ -46,14 +47,14 @@ class HistogramGrowthTest {
     @TestFactory
     Stream<DynamicTest> growthMatchesTorch() {
         List<DynamicTest> tests = new ArrayList<>();
-        for (JsonObject c : Fixtures.load("histogram_growth.json")) {
+        for (JsonObject c : TestFixtures.objects("quant/histogram_growth.json")) {
             tests.add(DynamicTest.dynamicTest(c.get("input").getAsString(), () -> {
                 HistogramObserver o = HistogramObserver.builder().bins(c.get("bins").getAsInt()).reduceRange(true)
                         .build();
                 int n = 0;
                 try (NDManager m = NDManager.newBaseManager()) {
                     for (JsonElement b : c.getAsJsonArray("batches")) {
-                        o.observe(Fixtures.tensor(m, b.getAsJsonObject()));
+                        o.observe(TestFixtures.tensor(m, b.getAsJsonObject()));
                         n += b.getAsJsonObject().getAsJsonArray("data").size();
                     }
                 }
@@ -64,10 +65,10 @@ class HistogramGrowthTest {
                 // int(max) of a batch are not counted, so the mass can be below the count; never above it
                 assertTrue(sum(o.histogram()) <= n + 1e-2, "mass " + sum(o.histogram()) + " <= " + n);
                 // bins are sums of float32 pieces: compare within 1e-4 of a count (as HistogramObserverTest)
-                assertArrayEquals(Fixtures.floats(c.get("histogram")), o.histogram(), 1e-4f, "histogram");
+                assertArrayEquals(TestFixtures.floats(c.get("histogram")), o.histogram(), 1e-4f, "histogram");
                 QParams qp = o.calculateQParams();
-                assertArrayEquals(Fixtures.floats(c.get("scale")), qp.scale(), "scale");
-                assertArrayEquals(Fixtures.ints(c.get("zeroPoint")), qp.zeroPoint(), "zero point");
+                assertArrayEquals(TestFixtures.floats(c.get("scale")), qp.scale(), "scale");
+                assertArrayEquals(TestFixtures.ints(c.get("zeroPoint")), qp.zeroPoint(), "zero point");
             }));
         }
         return tests.stream();

@@ -1,5 +1,6 @@
 package labkit.quant;
 
+import labkit.TestFixtures;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -38,7 +39,7 @@ class LowBitTest {
 
     @Test
     void observersAndFakeQuantMatchTorchForTwoToEightBits() {
-        JsonObject root = Fixtures.loadObject("lowbit.json");
+        JsonObject root = TestFixtures.object("quant/lowbit.json");
         int n = 0;
         try (NDManager m = NDManager.newBaseManager()) {
             for (JsonElement e : root.getAsJsonArray("cases")) {
@@ -53,19 +54,19 @@ class LowBitTest {
                         ? PerChannelMinMaxObserver.builder().dtype(dt).qscheme(qs).quantRange(qmin, qmax).build()
                         : MinMaxObserver.builder().dtype(dt).qscheme(qs).quantRange(qmin, qmax).build();
                 JsonObject in = root.getAsJsonObject(c.get("input").getAsString());
-                NDArray x = m.create(Fixtures.floats(in.get("data")), shape(in));
+                NDArray x = m.create(TestFixtures.floats(in.get("data")), shape(in));
                 o.observe(x);
                 QParams qp = o.calculateQParams();
-                assertArrayEquals(Fixtures.floats(c.get("scale")), qp.scale(), label + ": scale bit-exact");
-                assertArrayEquals(Fixtures.ints(c.get("zeroPoint")), qp.zeroPoint(), label + ": zero point");
+                assertArrayEquals(TestFixtures.floats(c.get("scale")), qp.scale(), label + ": scale bit-exact");
+                assertArrayEquals(TestFixtures.ints(c.get("zeroPoint")), qp.zeroPoint(), label + ": zero point");
                 x.setRequiresGradient(true);
                 try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                     NDArray y = Quantizer.fakeQuantize(x, qp);
-                    assertArrayEquals(Fixtures.floats(c.get("fq")), y.toFloatArray(),
+                    assertArrayEquals(TestFixtures.floats(c.get("fq")), y.toFloatArray(),
                             label + ": fake-quant bit-exact (same float32 formula as torch's kernel)");
                     gc.backward(y.sum());
                 }
-                float[] grad = Fixtures.floats(c.get("grad"));
+                float[] grad = TestFixtures.floats(c.get("grad"));
                 assertArrayEquals(grad, x.getGradient().toFloatArray(), label + ": straight-through gradient");
                 n++;
             }
@@ -75,7 +76,7 @@ class LowBitTest {
 
     @Test
     void qatMovingAverageFakeQuantMatchesTorchStepByStep() {
-        JsonObject root = Fixtures.loadObject("lowbit.json");
+        JsonObject root = TestFixtures.object("quant/lowbit.json");
         try (NDManager m = NDManager.newBaseManager()) {
             for (JsonElement e : root.getAsJsonArray("qat")) {
                 JsonObject c = e.getAsJsonObject();
@@ -86,13 +87,13 @@ class LowBitTest {
                 int step = 0;
                 for (JsonElement s : c.getAsJsonArray("steps")) {
                     JsonObject st = s.getAsJsonObject();
-                    NDArray x = m.create(Fixtures.floats(st.get("x")));
+                    NDArray x = m.create(TestFixtures.floats(st.get("x")));
                     o.observe(x);
                     QParams qp = o.calculateQParams();
                     String label = bits + "-bit QAT step " + step++;
-                    assertArrayEquals(Fixtures.floats(st.get("scale")), qp.scale(), label + ": scale");
+                    assertArrayEquals(TestFixtures.floats(st.get("scale")), qp.scale(), label + ": scale");
                     assertEquals(st.get("zeroPoint").getAsInt(), qp.zeroPoint()[0], label + ": zero point");
-                    assertArrayEquals(Fixtures.floats(st.get("fq")), Quantizer.fakeQuantize(x, qp, false)
+                    assertArrayEquals(TestFixtures.floats(st.get("fq")), Quantizer.fakeQuantize(x, qp, false)
                             .toFloatArray(), label + ": fake-quant");
                 }
             }
