@@ -28,7 +28,7 @@ class ArchitectureTest {
 
     /** The data-side packages: pixels, datasets, files, pictures; they never know about networks. */
     private static final String[] DATA_SIDE = {"labkit.data..", "labkit.augment..", "labkit.image..", "labkit.io..",
-            "labkit.vision..", "labkit.plot.."};
+            "labkit.boxes..", "labkit.vision..", "labkit.plot.."};
 
     private static JavaClasses classes;
 

@@ -1,5 +1,7 @@
 package labkit.data;
 
+import labkit.boxes.BoxAnnotation;
+import labkit.boxes.Detection;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;

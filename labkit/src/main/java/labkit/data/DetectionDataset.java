@@ -1,5 +1,6 @@
 package labkit.data;
 
+import labkit.boxes.BoxAnnotation;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;

@@ -14,7 +14,7 @@ import ai.djl.util.Pair;
 import ai.djl.util.PairList;
 import java.util.ArrayList;
 import java.util.List;
-import labkit.data.Detection;
+import labkit.boxes.Detection;
 import labkit.nn.Act;
 import labkit.nn.ConvBnAct;
 import labkit.nn.Container;

@@ -7,8 +7,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
-import labkit.data.BoxAnnotation;
-import labkit.data.Detection;
+import labkit.boxes.BoxAnnotation;
+import labkit.boxes.Detection;
 
 /**
  * COCO box mAP as {@code pycocotools.cocoeval.COCOeval(iouType="bbox")} computes it: IoU thresholds

@@ -23,7 +23,7 @@ import java.nio.file.Path;
 import java.util.List;
 import labkit.data.CocoAnnotations;
 import labkit.data.DetectionDataset;
-import labkit.data.Detection;
+import labkit.boxes.Detection;
 import labkit.data.synthetic.SyntheticDetection;
 import labkit.quant.LowBit;
 import labkit.quant.Ptq;

@@ -14,9 +14,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
-import labkit.data.BoxAnnotation;
+import labkit.boxes.BoxAnnotation;
 import labkit.data.CocoAnnotations;
-import labkit.data.Detection;
+import labkit.boxes.Detection;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -16,7 +16,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import javax.imageio.ImageIO;
-import labkit.data.BoxAnnotation;
+import labkit.boxes.BoxAnnotation;
 import labkit.data.CocoAnnotations;
 
 /**

@@ -1,4 +1,4 @@
-package labkit.data;
+package labkit.boxes;
 
 /**
  * One detected box in COCO's result format ({@code {"image_id", "category_id", "bbox": [x, y, w, h], "score"}}).

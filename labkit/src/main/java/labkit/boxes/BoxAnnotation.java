@@ -1,4 +1,4 @@
-package labkit.data;
+package labkit.boxes;
 
 /**
  * One ground-truth box as a COCO annotation holds it: image, category, box {@code [x, y, width, height]} in
