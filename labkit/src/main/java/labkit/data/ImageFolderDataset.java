@@ -45,6 +45,11 @@ public final class ImageFolderDataset extends RandomAccessDataset implements See
     private final List<Sample> samples;
     private final Transform transform;
     private final Builder settings;
+    /** The first record this dataset gave: later records must have its shape (batching needs one shape). */
+    private final java.util.concurrent.atomic.AtomicReference<Seen> first =
+            new java.util.concurrent.atomic.AtomicReference<>();
+
+    private record Seen(Path file, ai.djl.ndarray.types.Shape raw, ai.djl.ndarray.types.Shape out) {}
 
     private ImageFolderDataset(Builder b, Path root, List<String> classes, List<Sample> samples, Transform transform) {
         super(b);
@@ -132,15 +137,34 @@ public final class ImageFolderDataset extends RandomAccessDataset implements See
         return Images.read(file, manager);
     }
 
+    /**
+     * Record {@code index}: the image after the transform and its label. Every record must have the shape of the
+     * first one read (a batch stacks them): an image whose size differs, unless the transform resizes it, is an
+     * {@link IOException} naming the file, its size and the size the other images have.
+     */
     @Override
     public Record get(NDManager manager, long index) throws IOException {
         Sample s = samples.get(Math.toIntExact(index));
         NDArray image = readImage(s.path(), manager);
+        ai.djl.ndarray.types.Shape raw = image.getShape();
         if (transform != null) {
             image = transform.transform(image);
         }
+        Seen seen = new Seen(s.path(), raw, image.getShape());
+        Seen ref = first.compareAndExchange(null, seen);
+        if (ref != null && !ref.out().equals(seen.out())) {
+            throw new IOException("image " + s.path().toAbsolutePath() + " is " + size(raw) + (transform == null ? ""
+                    : " (shape " + seen.out() + " after the transform)") + " but the dataset's images are "
+                    + size(ref.raw()) + (transform == null ? "" : " (shape " + ref.out() + ")") + ", as "
+                    + ref.file().toAbsolutePath() + "; batches need one size: resize or remove the odd image, or put"
+                    + " a Resize in the transform");
+        }
         NDArray label = manager.create((long) s.label());
         return new Record(new NDList(image), new NDList(label));
+    }
+
+    private static String size(ai.djl.ndarray.types.Shape hwc) {
+        return hwc.dimension() >= 2 ? hwc.get(1) + "×" + hwc.get(0) + " pixels" : hwc.toString();
     }
 
     @Override
