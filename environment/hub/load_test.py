@@ -7,8 +7,8 @@ Run by environment/hub/load-test.sh, which starts the hub and creates the users:
 Per user, all users concurrently: log in through the hub's API (a token from username + password), start the
 user's server and wait until it is ready; then, once every server is up, run every code cell of the notebook in a
 fresh kernel through the single-user server's API (a session, then execute requests on the kernel's websocket),
-all users at the same time. Prints one row per user: login/start/notebook seconds, the kernel's peak memory
-(VmHWM of its JVM) and the user cgroup's peak, and the failures (error or stderr output, timeouts). Stops each
+all users at the same time. Prints one row per user: login/start/notebook seconds, the kernel's CPU seconds (JVM
+start included) and peak memory (VmHWM of its JVM), the user cgroup's peak, and the failures (error or stderr output, timeouts). Stops each
 user's kernel and server at the end. Exit status 1 if any user failed.
 """
 import argparse
@@ -68,6 +68,15 @@ def vm_hwm_mb(pid):
     return None
 
 
+def cpu_seconds(pid):
+    """User + system CPU seconds the process has used (its threads included)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def cgroup_peak_mb(user, name):
     for f in (Path("/sys/fs/cgroup/memory") / name / user / "memory.max_usage_in_bytes",
               Path("/sys/fs/cgroup") / name / user / "memory.peak"):
@@ -84,7 +93,7 @@ class User:
         self.hub = args.hub.rstrip("/")
         self.token = None
         self.row = {"user": name, "login_s": None, "start_s": None, "notebook_s": None, "kernel_peak_mb": None,
-                    "cgroup_peak_mb": None, "failures": []}
+                    "kernel_cpu_s": None, "cgroup_peak_mb": None, "failures": []}
 
     async def login_and_start(self):
         t0 = time.monotonic()
@@ -141,6 +150,7 @@ class User:
             self.row["notebook_s"] = time.monotonic() - t0
             if pid:
                 self.row["kernel_peak_mb"] = vm_hwm_mb(pid)
+                self.row["kernel_cpu_s"] = cpu_seconds(pid)
         finally:
             self.row["cgroup_peak_mb"] = cgroup_peak_mb(self.name, self.args.cgroup)
             await call("DELETE", f"{base}/sessions/{session['id']}", self.token, ok=(204, 404))
@@ -157,7 +167,10 @@ class User:
             left = deadline - time.monotonic()
             if left <= 0:
                 raise Failure(f"{msg_type}: no answer within {timeout}s")
-            raw = await asyncio.wait_for(ws.read_message(), left)
+            try:
+                raw = await asyncio.wait_for(ws.read_message(), left)
+            except asyncio.TimeoutError:
+                raise Failure(f"{msg_type}: no answer within {timeout}s") from None
             if raw is None:
                 raise Failure("kernel websocket closed (kernel died?)")
             if isinstance(raw, bytes):
@@ -219,11 +232,12 @@ async def main():
     await asyncio.gather(*(u.stop() for u in users))
 
     fmt = lambda v, f="{:.1f}": "-" if v is None else f.format(v)  # noqa: E731
-    print(f"{'user':<16} {'login s':>8} {'start s':>8} {'Task s':>8} {'kernel MB':>10} {'cgroup MB':>10}  failures")
+    print(f"{'user':<16} {'login s':>8} {'start s':>8} {'Task s':>8} {'kernel CPU s':>12} {'kernel MB':>10} "
+          f"{'cgroup MB':>10}  failures")
     for u in users:
         r = u.row
         print(f"{r['user']:<16} {fmt(r['login_s'], '{:.2f}'):>8} {fmt(r['start_s']):>8} {fmt(r['notebook_s']):>8} "
-              f"{fmt(r['kernel_peak_mb'], '{:.0f}'):>10} {fmt(r['cgroup_peak_mb'], '{:.0f}'):>10}  "
+              f"{fmt(r['kernel_cpu_s']):>12} {fmt(r['kernel_peak_mb'], '{:.0f}'):>10} {fmt(r['cgroup_peak_mb'], '{:.0f}'):>10}  "
               f"{'; '.join(r['failures']) or 'none'}")
     failed = sum(bool(u.row["failures"]) for u in users)
     times = [u.row["notebook_s"] for u in users if u.row["notebook_s"] is not None]
