@@ -6,7 +6,7 @@ package labkit.image;
  *
  * <p>Uses {@code nu.pattern.OpenCV.loadLocally()}: on Java 12+ {@code loadShared()} is not supported (it logs
  * a SEVERE line and falls back to {@code loadLocally()} anyway). The first call extracts the library to a
- * temporary folder, about 0.6 s.
+ * temporary folder.
  */
 public final class OpenCv {
     private static volatile boolean loaded;
