@@ -22,10 +22,9 @@ public final class Labkit {
     }
 
     /**
-     * Sets DJL offline, one inter-op thread (measured 2–4× faster training on 2-core machines than DJL's
-     * default), as many intra-op threads as the JVM may use (it honours a container's CPU limit, which PyTorch's
-     * default of all host cores does not: on an oversubscribed Binder node idle OpenMP threads spin, measured 8×
-     * slower wall time) and warn-level logging — each unless the user already chose otherwise — then returns a
+     * Sets DJL offline, one inter-op thread (faster training on small machines than DJL's default), as many
+     * intra-op threads as the JVM may use (it honours a container's CPU limit, which PyTorch's default of all host
+     * cores does not: on an oversubscribed Binder node idle OpenMP threads spin) and warn-level logging — each unless the user already chose otherwise — then returns a
      * summary line.
      */
     public static String init() {

@@ -223,7 +223,7 @@ public final class EngineComparison {
 
     /**
      * One timed DJL inference whose input lives in a sub-manager, so every intermediate array of the forward pass is
-     * freed with it (an input from the long-lived manager would keep them all: ~50 MB per MobileNetV2 call).
+     * freed with it (an input from the long-lived manager would keep every call's activations alive).
      */
     private Runnable djl(Block block, float[] xv, NDManager m) {
         ParameterStore ps = new ParameterStore(m, false);

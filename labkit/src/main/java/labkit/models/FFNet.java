@@ -1,12 +1,13 @@
 package labkit.models;
 
+import ai.djl.nn.Block;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.AbstractBlock;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import labkit.nn.ContainerBlock;
 import labkit.nn.FFNetHead;
 import labkit.nn.Upsample;
 
@@ -20,10 +21,10 @@ import labkit.nn.Upsample;
  * FFNet net = FFNet.builder().head(FFNetHead.Kind.C).numClasses(4).build();
  * }</pre>
  */
-public final class FFNet extends AbstractBlock {
-    private final ResNet backbone;
-    private final FFNetHead head;
-    private final Upsample upsample;
+public final class FFNet extends ContainerBlock {
+    private ResNet backbone;
+    private FFNetHead head;
+    private Block upsample;
 
     private FFNet(Builder b) {
         super((byte) 1);

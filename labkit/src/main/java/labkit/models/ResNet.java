@@ -5,7 +5,6 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Block;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.core.Linear;
@@ -14,6 +13,7 @@ import ai.djl.util.Pair;
 import ai.djl.util.PairList;
 import java.util.ArrayList;
 import java.util.List;
+import labkit.nn.ContainerBlock;
 import labkit.nn.Act;
 import labkit.nn.ConvBnAct;
 import labkit.nn.Flatten;
@@ -32,7 +32,7 @@ import labkit.nn.Sequential;
  * {@link Builder#stemPool(boolean)} false keep the input resolution in layer1 (strides 1, 2, 4, 8), as
  * super-resolution encoders do.
  */
-public final class ResNet extends AbstractBlock {
+public final class ResNet extends ContainerBlock {
     private final int depth;
     private final boolean featuresOnly;
     private final List<Block> stem = new ArrayList<>();
@@ -197,7 +197,7 @@ public final class ResNet extends AbstractBlock {
     }
 
     /** Shared wiring of the two residual blocks: {@code relu(body(x) + downsample(x))}. */
-    public abstract static class ResidualUnit extends AbstractBlock {
+    public abstract static class ResidualUnit extends ContainerBlock {
         private final List<Block> body = new ArrayList<>();
         private final int inplanes;
         private final int outplanes;

@@ -7,7 +7,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.core.Linear;
@@ -16,6 +15,7 @@ import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.NormalInitializer;
 import ai.djl.util.PairList;
 import java.util.List;
+import labkit.nn.ContainerBlock;
 import labkit.nn.Flatten;
 import labkit.nn.GlobalAvgPool;
 import labkit.nn.Sequential;
@@ -127,8 +127,8 @@ public final class VideoNet {
     }
 
     /** Applies a per-frame CNN to B×T×C×H×W by folding time into the batch: → B×T×F. */
-    public static final class FrameEncoder extends AbstractBlock {
-        private final Block cnn;
+    public static final class FrameEncoder extends ContainerBlock {
+        private Block cnn;
 
         public FrameEncoder(Block cnn) {
             super((byte) 1);
@@ -162,8 +162,8 @@ public final class VideoNet {
     }
 
     /** An LSTM over B×T×F (batch first, zero initial state) returning the last time step's output, B×hidden. */
-    public static final class LastStepLstm extends AbstractBlock {
-        private final Block lstm;
+    public static final class LastStepLstm extends ContainerBlock {
+        private Block lstm;
         private final int hidden;
 
         public LastStepLstm(int hidden, int layers) {
@@ -194,10 +194,10 @@ public final class VideoNet {
      * Prepends a learnable CLS token to B×T×F, adds learned positional embeddings, runs transformer-encoder
      * layers (post-norm, PyTorch's default) and returns the CLS position's output, B×F.
      */
-    public static final class ClsAttention extends AbstractBlock {
+    public static final class ClsAttention extends ContainerBlock {
         private final Parameter clsToken;
         private final Parameter posEmbedding;
-        private final Sequential encoder;
+        private Sequential encoder;
         private final int dim;
         private final int maxFrames;
 

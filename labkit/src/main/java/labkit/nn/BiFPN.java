@@ -1,11 +1,11 @@
 package labkit.nn;
 
+import ai.djl.nn.Block;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.AbstractBlock;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import java.util.Arrays;
@@ -116,10 +116,10 @@ public final class BiFPN extends Sequential {
      * {@code up} ({@link Upsample} nearest ×2), {@code down} ({@link MaxPool2d} 3×3 s2 p1), top-down nodes
      * {@code td0 … td(L-2)} and bottom-up nodes {@code out1 … out(L-1)}.
      */
-    public static final class Layer extends AbstractBlock {
+    public static final class Layer extends ContainerBlock {
         private final int levels;
-        private final Upsample up = Upsample.nearest(2);
-        private final MaxPool2d down = new MaxPool2d(3, 2, 1);
+        private Upsample up = Upsample.nearest(2);
+        private MaxPool2d down = new MaxPool2d(3, 2, 1);
         private final FusionNode[] td;
         private final FusionNode[] out;
 

@@ -1,11 +1,11 @@
 package labkit.nn;
 
+import ai.djl.nn.Block;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.training.ParameterStore;
@@ -20,14 +20,14 @@ import ai.djl.util.PairList;
  * {@code Wc[o,i] = Σ_e W2[o,e]·W1[e,i]}, {@code bc = W2·b1 + b2}, residual → +1 at the centre tap of
  * {@code Wc[i,i]}. (Keras kernels are HWIO and its 'same' padding is asymmetric for even k — hence odd k only.)
  */
-public final class CollapsibleLinearBlock extends AbstractBlock {
+public final class CollapsibleLinearBlock extends ContainerBlock {
     private final int in;
     private final int out;
     private final int kernel;
     private final int expanded;
     private final boolean residual;
-    private final Conv2d expand;
-    private final Conv2d squeeze;
+    private Block expand;
+    private Block squeeze;
 
     /**
      * A block C_in → C_out with a k×k kernel (odd) and expanded width E; the residual is added only when
@@ -121,7 +121,7 @@ public final class CollapsibleLinearBlock extends AbstractBlock {
         return conv;
     }
 
-    private static Parameter param(Conv2d c, String name) {
+    private static Parameter param(Block c, String name) {
         return c.getParameters().get(name);
     }
 

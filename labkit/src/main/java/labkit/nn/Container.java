@@ -7,7 +7,8 @@ import ai.djl.nn.BlockList;
  * A block whose named children can be swapped for others with the same input/output shapes (BN fusion, observer
  * insertion, the inverted-residual rewrite, conversion). DJL's {@code getChildren()} hands out a copy, so this is
  * the sanctioned way to edit a model tree; {@link BlockTree#replace} uses it. Every labkit block with children
- * implements it, and its forward pass goes through its current children.
+ * implements it, and its forward pass goes through its current children; a block that keeps its children in fields
+ * extends {@link ContainerBlock}, which updates those fields on a replacement.
  */
 public interface Container {
     /**

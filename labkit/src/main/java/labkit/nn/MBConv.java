@@ -1,11 +1,11 @@
 package labkit.nn;
 
+import ai.djl.nn.Block;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.AbstractBlock;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 
@@ -15,9 +15,9 @@ import ai.djl.util.PairList;
  * project conv+BN; child "stochastic_depth" drops the branch in training. The input is added back when the stride
  * is 1 and the widths match.
  */
-public final class MBConv extends AbstractBlock {
-    private final Sequential block;
-    private final StochasticDepth stochasticDepth;
+public final class MBConv extends ContainerBlock {
+    private Sequential block;
+    private Block stochasticDepth;
     private final boolean residual;
 
     /**

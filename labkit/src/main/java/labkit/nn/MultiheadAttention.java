@@ -1,11 +1,11 @@
 package labkit.nn;
 
+import ai.djl.nn.Block;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
@@ -18,12 +18,12 @@ import ai.djl.util.PairList;
  * projection ({@code in_proj_weight} 3E×E, {@code in_proj_bias}), scaled dot-product attention per head, and
  * {@code out_proj}. Parameter names and counts match PyTorch's state dict.
  */
-public final class MultiheadAttention extends AbstractBlock {
+public final class MultiheadAttention extends ContainerBlock {
     private final int embedDim;
     private final int heads;
     private final Parameter inProjWeight;
     private final Parameter inProjBias;
-    private final Linear outProj;
+    private Block outProj;
 
     public MultiheadAttention(int embedDim, int heads) {
         super((byte) 1);

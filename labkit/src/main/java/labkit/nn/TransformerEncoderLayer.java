@@ -5,7 +5,6 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Block;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.Dropout;
@@ -22,17 +21,17 @@ import ai.djl.util.PairList;
  * {@code TransformerEncoderBlock} is not used: it normalises with BatchNorm, adds the block input as the second
  * residual and builds its feed-forward from lambdas.
  */
-public final class TransformerEncoderLayer extends AbstractBlock {
+public final class TransformerEncoderLayer extends ContainerBlock {
     private final boolean normFirst;
-    private final Block selfAttn;
-    private final Block linear1;
-    private final Block dropout;
-    private final Block linear2;
-    private final Block norm1;
-    private final Block norm2;
-    private final Block dropout1;
-    private final Block dropout2;
-    private final Block activation;
+    private Block selfAttn;
+    private Block linear1;
+    private Block dropout;
+    private Block linear2;
+    private Block norm1;
+    private Block norm2;
+    private Block dropout1;
+    private Block dropout2;
+    private Block activation;
 
     public TransformerEncoderLayer(int dModel, int nhead, int dimFeedforward, float dropoutRate, boolean normFirst) {
         super((byte) 1);

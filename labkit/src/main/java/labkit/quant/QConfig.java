@@ -35,8 +35,8 @@ public record QConfig(String name, Supplier<Observer> activation, Supplier<Obser
     /**
      * {@code get_default_qconfig("onednn")}: Histogram quint8 activations over the full 0..255 range (no
      * reduce_range), per-channel symmetric qint8 weights. Meant for CPUs with VNNI: on AVX2-only CPUs oneDNN's
-     * u8 × s8 pair sums saturate at 16 bits with full-range activations (torch's onednn kernels were 18 output steps
-     * off on such a CPU, see PtqTorchTest), which is why fbgemm/x86 reduce the range. labkit's simulation accumulates
+     * u8 × s8 pair sums saturate at 16 bits with full-range activations (torch's onednn kernels then land several output
+     * steps off, see PtqTorchTest), which is why fbgemm/x86 reduce the range. labkit's simulation accumulates
      * in int32 and is exact either way.
      */
     public static QConfig onednn() {

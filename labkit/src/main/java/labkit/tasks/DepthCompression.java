@@ -58,11 +58,11 @@ import tech.tablesaw.api.Table;
  * so the two differ only in the weights. The two QAT-only rows use the matching QAT observers (moving-average min/max),
  * whose ranges are frozen for the last epoch (torch's {@code disable_observer}). Every QAT row keeps BatchNorm live
  * with frozen running statistics ({@link Qat#prepareWithBatchNorm}, torch's QAT {@code ConvBn2d} after {@code
- * freeze_bn_stats}) and trains without stochastic depth. Both matter (measured on the full project run's model): with
- * BN folded before QAT, per-channel PTQ + QAT ended 0.0057 SSIM under float, below PTQ alone (0.0071 with stochastic
- * depth on, whose 1/(1-p) rescaling in training pushes activations past the ranges evaluation uses); with live BN it
- * ends 0.004 above float, as 2 epochs of float fine-tuning with frozen BN do. Probably AdamW's per-weight steps suit
- * the unfolded weights: folding scales each channel's weights by its BN gain. CLE only applies to ReLU-family pairs
+ * freeze_bn_stats}) and trains without stochastic depth. Both matter on the project's model: with BN folded before
+ * QAT, per-channel PTQ + QAT ended below PTQ alone (and lower still with stochastic depth on, whose 1/(1-p) rescaling
+ * in training pushes activations past the ranges evaluation uses); with live BN it ends above float, as float
+ * fine-tuning with frozen BN does. Probably AdamW's per-weight steps suit the unfolded weights: folding scales each
+ * channel's weights by its BN gain. CLE only applies to ReLU-family pairs
  * (conv → ReLU → conv after fusion); DepthNet uses SiLU throughout, so its {@code cle_pairs} column says how many pairs
  * CLE found and a row whose CLE found none is the row above it (same weights, same numbers), labelled so.
  *

@@ -4,7 +4,7 @@ package labkit.weights;
  * Pillow's {@code Image.resize} for 8-bit RGB with the BILINEAR or BICUBIC filter, integer for integer: what
  * torchvision's {@code Resize} does to a PIL image, so the pretrained weights see the pixels they were evaluated
  * with. OpenCV has no equivalent (INTER_AREA is a box filter, INTER_CUBIC uses a = -0.75 where Pillow uses -0.5;
- * measured on a 300×380 picture they differ from Pillow by up to 19 grey levels).
+ * on photos they differ from Pillow by many grey levels).
  *
  * <p>The algorithm (Pillow's Resample.c, unchanged since 2017): separable, horizontal pass first, then vertical.
  * For each output index the filter (triangle of support 1, or Keys cubic with a = -0.5 and support 2) is centred
