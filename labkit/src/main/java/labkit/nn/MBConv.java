@@ -6,18 +6,20 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 
 /**
  * EfficientNet's mobile inverted bottleneck, laid out like torchvision's {@code MBConv}: child "block" holds
  * [1×1 expand conv+BN+SiLU when expand ≠ 1] → depthwise k×k conv+BN+SiLU → {@link SqueezeExcitation} → 1×1
- * project conv+BN; child "stochastic_depth" drops the branch in training. The input is added back when the stride
- * is 1 and the widths match.
+ * project conv+BN; child "stochastic_depth" drops the branch in training. The input is added back by child
+ * "skip_add" (an {@link Add}, so PTQ observes it) when the stride is 1 and the widths match.
  */
-public final class MBConv extends AbstractBlock {
-    private final Sequential block;
-    private final StochasticDepth stochasticDepth;
+public final class MBConv extends AbstractBlock implements Container {
+    private Block block;
+    private Block stochasticDepth;
+    private Block skipAdd;
     private final boolean residual;
 
     /**
@@ -46,6 +48,9 @@ public final class MBConv extends AbstractBlock {
         this.block = addChildBlock("block", b);
         this.stochasticDepth = addChildBlock("stochastic_depth", new StochasticDepth(sdProb));
         this.residual = stride == 1 && in == out;
+        if (residual) {
+            this.skipAdd = addChildBlock("skip_add", new Add());
+        }
     }
 
     /** True when the input is added back (stride 1, equal widths). */
@@ -55,7 +60,19 @@ public final class MBConv extends AbstractBlock {
 
     /** The conv/SE chain (child "block"). */
     public Sequential block() {
-        return block;
+        return (Sequential) block;
+    }
+
+    /** Swaps a child (observer insertion); the forward pass uses the new one. */
+    @Override
+    public void replaceChild(String name, Block b) {
+        Container.replaceIn(children, name, b, this);
+        switch (name) {
+            case "block" -> block = b;
+            case "stochastic_depth" -> stochasticDepth = b;
+            case "skip_add" -> skipAdd = b;
+            default -> throw new IllegalStateException(name);
+        }
     }
 
     @Override
@@ -65,12 +82,15 @@ public final class MBConv extends AbstractBlock {
             return y;
         }
         NDArray r = stochasticDepth.forward(ps, y, training, params).singletonOrThrow();
-        return new NDList(r.add(inputs.singletonOrThrow()));
+        return skipAdd.forward(ps, new NDList(r, inputs.singletonOrThrow()), training, params);
     }
 
     @Override
     public void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
         block.initialize(manager, dataType, inputShapes);
+        if (residual) {
+            skipAdd.initialize(manager, dataType, inputShapes[0], inputShapes[0]);
+        }
     }
 
     @Override
