@@ -54,15 +54,22 @@ final class NnExporters {
         r.put(MaxPool2d.class, NnExporters::maxPool);
         r.put(GlobalAvgPool.class, (b, p, in, g) -> List.of(new OnnxValue(
                 g.node("GlobalAveragePool", p, List.of(one(in, p).name())), outShape(b, in))));
-        r.put(Flatten.class, (b, p, in, g) -> List.of(new OnnxValue(
-                g.node("Flatten", p, List.of(one(in, p).name()), attr("axis", 1L)), outShape(b, in))));
-        r.put(PixelShuffle.class, (b, p, in, g) -> List.of(new OnnxValue(g.node("DepthToSpace", p,
-                List.of(one(in, p).name()), attr("blocksize", (long) ((PixelShuffle) b).upscale()), attr("mode", "CRD")),
-                outShape(b, in))));
+        r.put(Flatten.class, (b, p, in, g) -> List.of(g.keepGrid(one(in, p), new OnnxValue(
+                g.node("Flatten", p, List.of(one(in, p).name()), attr("axis", 1L)), outShape(b, in)), p)));
+        r.put(PixelShuffle.class, (b, p, in, g) -> List.of(g.keepGrid(one(in, p), new OnnxValue(g.node("DepthToSpace",
+                p, List.of(one(in, p).name()), attr("blocksize", (long) ((PixelShuffle) b).upscale()),
+                attr("mode", "CRD")), outShape(b, in)), p)));
         r.put(Upsample.class, NnExporters::upsample);
         r.put(Concat.class, (b, p, in, g) -> List.of(new OnnxValue(
                 g.node("Concat", p, names(in), attr("axis", (long) ((Concat) b).axis())), outShape(b, in))));
         r.put(Add.class, (b, p, in, g) -> List.of(sum(in, p, g)));
+        r.put(labkit.nn.Mul.class, (b, p, in, g) -> {
+            OnnxValue acc = in.get(0);
+            for (int i = 1; i < in.size(); i++) {
+                acc = new OnnxValue(g.node("Mul", p, List.of(acc.name(), in.get(i).name())), outShape(b, in));
+            }
+            return List.of(acc);
+        });
         r.put(Residual.class, NnExporters::residual);
         r.put(Sequential.class, NnExporters::sequential);
         r.put(SequentialBlock.class, NnExporters::sequential);
@@ -74,6 +81,7 @@ final class NnExporters {
         BlockExporter passThrough = (b, p, in, g) -> in;
         r.put(Identity.class, passThrough);
         r.put(QuantStub.class, passThrough);
+        r.put(labkit.nn.QuantPoint.class, passThrough);
         r.put(DeQuantStub.class, passThrough);
         r.put(StochasticDepth.class, passThrough); // identity at inference
         r.put(ConvAct.class, NnExporters::sequential);
@@ -297,8 +305,9 @@ final class NnExporters {
         long k = m.kernel();
         long s = m.stride();
         long p = m.padding();
-        return List.of(new OnnxValue(g.node("MaxPool", path, List.of(one(in, path).name()),
-                attrs("kernel_shape", k, k), attrs("strides", s, s), attrs("pads", p, p, p, p)), outShape(b, in)));
+        OnnxValue x = one(in, path);
+        return List.of(g.keepGrid(x, new OnnxValue(g.node("MaxPool", path, List.of(x.name()),
+                attrs("kernel_shape", k, k), attrs("strides", s, s), attrs("pads", p, p, p, p)), outShape(b, in)), path));
     }
 
     /**
@@ -316,8 +325,11 @@ final class NnExporters {
         String scales = g.constant(path + ".scales", new float[] {1f, 1f, s, s}, 4);
         List<String> inputs = List.of(x.name(), "", scales);
         String y = switch (u.mode()) {
-            case NEAREST -> g.node("Resize", path, inputs, attr("mode", "nearest"),
-                    attr("coordinate_transformation_mode", "asymmetric"), attr("nearest_mode", "floor"));
+            case NEAREST -> {
+                String r = g.node("Resize", path, inputs, attr("mode", "nearest"),
+                        attr("coordinate_transformation_mode", "asymmetric"), attr("nearest_mode", "floor"));
+                yield g.keepGrid(x, new OnnxValue(r, outShape(b, in)), path).name();
+            }
             case BILINEAR -> g.node("Resize", path, inputs, attr("mode", "linear"),
                     attr("coordinate_transformation_mode", "half_pixel"));
             case BILINEAR_ALIGN_CORNERS -> g.node("Resize", path, inputs, attr("mode", "linear"),
@@ -376,7 +388,7 @@ final class NnExporters {
             return List.of(y);
         }
         y = g.export1(child(b, "stochastic_depth"), join(path, "stochastic_depth"), y);
-        return List.of(new OnnxValue(g.node("Add", path, List.of(y.name(), x.name())), y.shape()));
+        return g.export(child(b, "skip_add"), join(path, "skip_add"), List.of(y, x));
     }
 
     /** Squeeze-excitation: x · scale_act(fc2(act(fc1(avgpool(x))))). */
@@ -386,10 +398,15 @@ final class NnExporters {
         for (String name : new String[] {"avgpool", "fc1", "activation", "fc2", "scale_activation"}) {
             s = g.export1(child(b, name), join(path, name), s);
         }
-        return List.of(new OnnxValue(g.node("Mul", path, List.of(x.name(), s.name())), x.shape()));
+        return g.export(child(b, "skip_mul"), join(path, "skip_mul"), List.of(x, s));
     }
 
-    /** FusionNode: the learnt fusion weights are constants at export, so Σ c_j·x_j with c_j = relu(w_j)/(Σ relu(w)+ε). */
+    /**
+     * FusionNode: the learnt fusion weights are constants at export, so Σ c_j·x_j with c_j = relu(w_j)/(Σ relu(w)+ε),
+     * re-quantized at its {@code partial1} … and {@code fused} points. In an int8 export whose inputs are int8 values
+     * the weights are folded into the inputs' scales (x_j read through a DequantizeLinear with scale c_j·s_j), so each
+     * sum is one int8 add (QLinearAdd) and no float op is left.
+     */
     private static List<OnnxValue> fusionNode(Block b, String path, List<OnnxValue> in, OnnxGraph g) {
         FusionNode f = (FusionNode) b;
         if (in.size() != f.inputs()) {
@@ -402,19 +419,76 @@ final class NnExporters {
         }
         // the same float32 arithmetic as FusionNode.fuse: relu(w_j)·x_j summed, divided by (Σ relu(w) + ε)
         float denom = (float) total + FusionNode.EPS;
-        OnnxValue acc = null;
-        for (int j = 0; j < in.size(); j++) {
-            String term = g.node("Mul", path, List.of(in.get(j).name(),
-                    g.scalar(path + ".weight" + j, Math.max(w[j], 0f))));
-            acc = acc == null ? new OnnxValue(term, in.get(j).shape())
-                    : new OnnxValue(g.node("Add", path, List.of(acc.name(), term)), acc.shape());
+        OnnxValue x = foldedFusion(f, path, in, g, w, denom);
+        if (x == null) {
+            OnnxValue acc = null;
+            for (int j = 0; j < in.size(); j++) {
+                String term = g.node("Mul", path, List.of(in.get(j).name(),
+                        g.scalar(path + ".weight" + j, Math.max(w[j], 0f))));
+                acc = acc == null ? new OnnxValue(term, in.get(j).shape())
+                        : new OnnxValue(g.node("Add", path, List.of(acc.name(), term)), acc.shape());
+                if (j >= 1 && j < in.size() - 1) {
+                    acc = g.export1(child(b, "partial" + j), join(path, "partial" + j), acc);
+                }
+            }
+            x = new OnnxValue(g.node("Div", path, List.of(acc.name(), g.scalar(path + ".denominator", denom))),
+                    acc.shape());
+            x = g.export1(child(b, "fused"), join(path, "fused"), x);
         }
-        OnnxValue x = new OnnxValue(g.node("Div", path, List.of(acc.name(), g.scalar(path + ".denominator", denom))),
-                acc.shape());
         for (String name : new String[] {"depthwise", "pointwise", "bn", "act"}) {
             x = g.export1(child(b, name), join(path, name), x);
         }
         return List.of(x);
+    }
+
+    /** The int8 fusion (weights folded into the inputs' scales), or null when some input or point is not int8. */
+    private static OnnxValue foldedFusion(FusionNode f, String path, List<OnnxValue> in, OnnxGraph g, float[] w,
+            float denom) {
+        int n = in.size();
+        QdqParams[] points = new QdqParams[n];
+        for (int j = 1; j < n; j++) {
+            String name = j == n - 1 ? "fused" : "partial" + j;
+            points[j] = QuantExporters.frozen(child(f, name), g);
+            if (points[j] == null) {
+                return null;
+            }
+        }
+        String[] src = new String[n];
+        QdqParams[] qp = new QdqParams[n];
+        for (int j = 0; j < n; j++) {
+            src[j] = g.quantizedSource(in.get(j).name());
+            qp[j] = g.dequantizedParams(in.get(j).name());
+            if (src[j] == null || qp[j] == null || qp[j].isPerChannel() || !(w[j] > 0)) {
+                return null;
+            }
+        }
+        String accSrc = src[0];
+        QdqParams accP = scaled(qp[0], Math.max(w[0], 0f));
+        OnnxValue out = null;
+        for (int j = 1; j < n; j++) {
+            boolean last = j == n - 1;
+            float k = last ? 1f / denom : 1f;
+            String a = g.dequantize(accSrc, scaled(accP, k), join(path, "term" + (j == 1 ? 0 : j - 1)));
+            String t = g.dequantize(src[j], scaled(qp[j], w[j] * k), join(path, "term" + j));
+            OnnxValue sum = new OnnxValue(g.node("Add", path, List.of(a, t)), in.get(0).shape());
+            OnnxValue q = g.qdq(sum, points[j], join(path, last ? "fused" : "partial" + j));
+            if (last) {
+                out = q;
+            } else {
+                accSrc = g.quantizedSource(q.name());
+                accP = points[j];
+            }
+        }
+        return out;
+    }
+
+    /** {@code p} with its scale multiplied by {@code k}. */
+    private static QdqParams scaled(QdqParams p, float k) {
+        float[] s = p.scale();
+        for (int i = 0; i < s.length; i++) {
+            s[i] *= k;
+        }
+        return new QdqParams(s, p.zeroPoint(), p.axis(), p.signed(), p.quantMin(), p.quantMax());
     }
 
     /** One BiFPN layer: top-down then bottom-up path, exactly as {@link BiFPN.Layer}'s forward. */

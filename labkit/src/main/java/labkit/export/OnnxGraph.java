@@ -92,13 +92,49 @@ public final class OnnxGraph {
         return List.copyOf(warnings);
     }
 
-    /** Inserts QuantizeLinear → DequantizeLinear with {@code p} on {@code v} (ORT fuses them into the int8 ops). */
+    /**
+     * Inserts QuantizeLinear → DequantizeLinear with {@code p} on {@code v} (ORT fuses them into the int8 ops); a
+     * value that a DequantizeLinear with the same params just wrote is returned as it is.
+     */
     public OnnxValue qdq(OnnxValue v, QdqParams p, String path) {
+        if (p.equals(dqParams.get(v.name()))) {
+            return v;
+        }
         String[] sz = qparamConstants(p, path, false);
         String q = node("QuantizeLinear", path + "/q", List.of(v.name(), sz[0], sz[1]), axisAttrs(p));
         String dq = node("DequantizeLinear", path + "/dq", List.of(q, sz[0], sz[1]), axisAttrs(p));
         dqParams.put(dq, p);
         return new OnnxValue(dq, v.shape());
+    }
+
+    /**
+     * For ops that only move or select values (max-pool, nearest resize, flatten, depth-to-space): when {@code in}
+     * is an int8 value (a DequantizeLinear wrote it), {@code out} gets QuantizeLinear → DequantizeLinear with the
+     * same params, which is exact (the values stay on the input's grid) and lets ONNX Runtime run the op on uint8.
+     */
+    public OnnxValue keepGrid(OnnxValue in, OnnxValue out, String path) {
+        QdqParams p = quantized ? dqParams.get(in.name()) : null;
+        return p == null || p.isPerChannel() ? out : qdq(out, p, path + "/grid");
+    }
+
+    /**
+     * The integer tensor behind {@code value} when an activation DequantizeLinear wrote it (the name of the
+     * DequantizeLinear's input), else null.
+     */
+    public String quantizedSource(String value) {
+        NodeProto.Builder dq = producers.get(value);
+        if (dq == null || !dq.getOpType().equals("DequantizeLinear") || !dqParams.containsKey(value)) {
+            return null;
+        }
+        return producers.containsKey(dq.getInput(0)) ? dq.getInput(0) : null;
+    }
+
+    /** A DequantizeLinear of the integer tensor {@code quantized} with params {@code p}; returns its output name. */
+    public String dequantize(String quantized, QdqParams p, String path) {
+        String[] sz = qparamConstants(p, path, false);
+        String dq = node("DequantizeLinear", path + "/dq", List.of(quantized, sz[0], sz[1]), axisAttrs(p));
+        dqParams.put(dq, p);
+        return dq;
     }
 
     private static AttributeProto[] axisAttrs(QdqParams p) {

@@ -1,23 +1,24 @@
 package labkit.nn;
 
-import ai.djl.nn.Block;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 
 /**
  * EfficientNet's mobile inverted bottleneck, laid out like torchvision's {@code MBConv}: child "block" holds
  * [1×1 expand conv+BN+SiLU when expand ≠ 1] → depthwise k×k conv+BN+SiLU → {@link SqueezeExcitation} → 1×1
- * project conv+BN; child "stochastic_depth" drops the branch in training. The input is added back when the stride
- * is 1 and the widths match.
+ * project conv+BN; child "stochastic_depth" drops the branch in training. The input is added back by child
+ * "skip_add" (an {@link Add}, so PTQ observes it) when the stride is 1 and the widths match.
  */
 public final class MBConv extends ContainerBlock {
     private Sequential block;
     private Block stochasticDepth;
+    private Block skipAdd;
     private final boolean residual;
 
     /**
@@ -46,6 +47,9 @@ public final class MBConv extends ContainerBlock {
         this.block = addChildBlock("block", b);
         this.stochasticDepth = addChildBlock("stochastic_depth", new StochasticDepth(sdProb));
         this.residual = stride == 1 && in == out;
+        if (residual) {
+            this.skipAdd = addChildBlock("skip_add", new Add());
+        }
     }
 
     /** True when the input is added back (stride 1, equal widths). */
@@ -65,12 +69,15 @@ public final class MBConv extends ContainerBlock {
             return y;
         }
         NDArray r = stochasticDepth.forward(ps, y, training, params).singletonOrThrow();
-        return new NDList(r.add(inputs.singletonOrThrow()));
+        return skipAdd.forward(ps, new NDList(r, inputs.singletonOrThrow()), training, params);
     }
 
     @Override
     public void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
         block.initialize(manager, dataType, inputShapes);
+        if (residual) {
+            skipAdd.initialize(manager, dataType, inputShapes[0], inputShapes[0]);
+        }
     }
 
     @Override

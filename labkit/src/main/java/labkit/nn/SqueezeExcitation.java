@@ -14,7 +14,7 @@ import ai.djl.util.PairList;
 /**
  * Squeeze-and-excitation as torchvision's {@code SqueezeExcitation}: children "avgpool", "fc1" (1×1 conv with
  * bias to the squeeze width), "activation", "fc2" (1×1 conv back) and "scale_activation"; the input is multiplied
- * by the resulting per-channel scale.
+ * by the resulting per-channel scale in child "skip_mul" (a {@link Mul}, as torchvision's quantizable SE).
  */
 public final class SqueezeExcitation extends AbstractBlock implements Container {
     private Block avgpool;
@@ -22,6 +22,7 @@ public final class SqueezeExcitation extends AbstractBlock implements Container 
     private Block fc2;
     private Block activation;
     private Block scaleActivation;
+    private Block skipMul;
 
     /**
      * @param channels input (and output) channels
@@ -38,6 +39,7 @@ public final class SqueezeExcitation extends AbstractBlock implements Container 
         fc2 = addChildBlock("fc2", conv1x1(channels));
         activation = addChildBlock("activation", new Act(act));
         scaleActivation = addChildBlock("scale_activation", new Act(scaleAct));
+        skipMul = addChildBlock("skip_mul", new Mul());
     }
 
     private static Conv2d conv1x1(int out) {
@@ -54,6 +56,7 @@ public final class SqueezeExcitation extends AbstractBlock implements Container 
             case "fc2" -> fc2 = block;
             case "activation" -> activation = block;
             case "scale_activation" -> scaleActivation = block;
+            case "skip_mul" -> skipMul = block;
             default -> throw new IllegalStateException(name);
         }
     }
@@ -66,7 +69,7 @@ public final class SqueezeExcitation extends AbstractBlock implements Container 
         s = activation.forward(ps, s, training, params);
         s = fc2.forward(ps, s, training, params);
         s = scaleActivation.forward(ps, s, training, params);
-        return new NDList(x.mul(s.singletonOrThrow()));
+        return skipMul.forward(ps, new NDList(x, s.singletonOrThrow()), training, params);
     }
 
     @Override

@@ -27,6 +27,7 @@ public final class Observed extends AbstractBlock implements Wrapper {
     private Mode mode = Mode.OBSERVE;
     private QParams qparams;
     private GridTrace trace;
+    private boolean roundDown;
 
     public Observed(Block inner, Observer observer) {
         super((byte) 1);
@@ -94,12 +95,17 @@ public final class Observed extends AbstractBlock implements Wrapper {
                 if (qparams == null) {
                     throw new IllegalStateException("Observed in FAKE_QUANT mode without qparams: call freeze()");
                 }
-                out = Quantizer.fakeQuantize(y, qparams, training);
+                out = roundDown ? Quantizer.fakeQuantizeFloor(y, qparams) : Quantizer.fakeQuantize(y, qparams, training);
         }
         if (t != null) {
             t.leave(this);
         }
         return new NDList(out);
+    }
+
+    /** Set by {@link Ptq} for an interpolating up-sampling on its input's grid: its fake-quant rounds down. */
+    void roundDown(boolean on) {
+        this.roundDown = on;
     }
 
     /** Set by {@link Ptq} for one tracing forward after convert; null otherwise. */

@@ -94,6 +94,7 @@ public final class Ptq {
             f.addAll(BnFusion.fuse(model));
         }
         this.fused = f;
+        splitSilus(model);
         insertObservers();
     }
 
@@ -233,7 +234,28 @@ public final class Ptq {
         }
     }
 
-    /** Finds observation points without descending into fused modules. */
+    /**
+     * Replaces every SiLU {@link Act} by a {@link SplitSilu}, so σ(x) gets an observer of its own and int8 models
+     * run SiLU as int8 sigmoid and multiply (the exported model computes what the simulated one does).
+     */
+    private static void splitSilus(Block model) {
+        List<String> paths = new ArrayList<>();
+        BlockTree.visit(model, (path, b) -> {
+            if (b instanceof Act a && a.kind() == Act.Kind.SILU && !path.isEmpty()) {
+                paths.add(path);
+            }
+        });
+        for (String path : paths) {
+            BlockTree.replace(model, path, new SplitSilu());
+        }
+    }
+
+    /**
+     * Finds observation points without descending into fused modules. Besides PyTorch's eager-mode points, the
+     * outputs of a {@link labkit.nn.Mul} (squeeze-excitation's scale), a {@link labkit.nn.Concat}, a
+     * {@link labkit.nn.QuantPoint} (a BiFPN node's fused sum) and both ops of a {@link SplitSilu} are observed, so
+     * that every op ONNX Runtime has an int8 kernel for runs on int8.
+     */
     private static void collect(Block b, String path, List<String> acts, List<String> weights) {
         if (b instanceof ConvAct ca) {
             acts.add(path);
@@ -243,6 +265,15 @@ public final class Ptq {
         if (b instanceof Conv2d || b instanceof Linear || b instanceof QatConvBn) {
             acts.add(path);
             weights.add(path);
+            return;
+        }
+        if (b instanceof SplitSilu) {
+            acts.add(path);
+            acts.add(path + ".sigmoid");
+            return;
+        }
+        if (b instanceof labkit.nn.Mul || b instanceof labkit.nn.Concat || b instanceof labkit.nn.QuantPoint) {
+            acts.add(path);
             return;
         }
         if (b instanceof QuantStub || b instanceof Add || b instanceof ai.djl.nn.norm.BatchNorm || (b instanceof Act a && a.kind() != Act.Kind.IDENTITY)) {
@@ -431,12 +462,18 @@ public final class Ptq {
     private void quantizeOnInputGrids(boolean biases) {
         List<String> poolPaths = new ArrayList<>();
         BlockTree.visit(model, (path, b) -> {
-            if (b instanceof GlobalAvgPool && !path.isEmpty() && !(BlockTree.get(model, path) instanceof Observed)) {
+            boolean interpolates = b instanceof labkit.nn.Upsample u && u.scale() != 1
+                    && u.mode() != labkit.nn.Upsample.Mode.NEAREST;
+            if ((b instanceof GlobalAvgPool || interpolates) && !path.isEmpty()
+                    && !(BlockTree.get(model, path) instanceof Observed) && replaceable(path)) {
                 poolPaths.add(path);
             }
         });
         for (String path : poolPaths) {
-            Observed w = new Observed(BlockTree.get(model, path), MinMaxObserver.builder().build());
+            Block inner = BlockTree.get(model, path);
+            Observed w = new Observed(inner, MinMaxObserver.builder().build());
+            // ONNX Runtime's uint8 bilinear/bicubic Resize truncates: the simulated up-sampling rounds down as well
+            w.roundDown(inner instanceof labkit.nn.Upsample);
             BlockTree.replace(model, path, w);
             pools.put(path, w);
         }
@@ -481,6 +518,16 @@ public final class Ptq {
             NDArray arr = bp.getArray();
             arr.set(quantizeBias(arr.toFloatArray(), in.scale()[0], e.getValue()));
         }
+    }
+
+    /** Whether the block at {@code path} sits in a {@link labkit.nn.Container} (so a wrapper can take its place). */
+    private boolean replaceable(String path) {
+        int dot = path.lastIndexOf('.');
+        Block parent = BlockTree.get(model, dot < 0 ? "" : path.substring(0, dot));
+        while (parent instanceof labkit.nn.Wrapper w && !(parent instanceof labkit.nn.Container)) {
+            parent = w.inner();
+        }
+        return parent instanceof labkit.nn.Container;
     }
 
     /**

@@ -66,6 +66,21 @@ public final class Quantizer {
         return out;
     }
 
+    /**
+     * Fake quantization that rounds down ({@code floor(x/scale + 1e-3) + zp}, clamped), as ONNX Runtime's uint8
+     * bilinear Resize truncates its interpolated values: for up-sampling on its input's grid (no gradient).
+     */
+    static NDArray fakeQuantizeFloor(NDArray x, QParams qp) {
+        NDArray out;
+        try (NDScope scope = new NDScope()) {
+            NDArray[] sz = scaleAndZero(x.getManager(), x.getShape(), qp);
+            NDArray q = x.stopGradient().mul(sz[2]).add(1e-3f).floor().add(sz[1]).clip(qp.quantMin(), qp.quantMax());
+            out = q.sub(sz[1]).mul(sz[0]);
+            NDScope.unregister(out);
+        }
+        return out;
+    }
+
     /** Rounded-and-clamped values as floats (no gradient). */
     private static NDArray quantizeFloat(NDArray x, QParams qp) {
         NDArray[] sz = scaleAndZero(x.getManager(), x.getShape(), qp);

@@ -92,12 +92,17 @@ class DepthNetQdqTest {
                         + " %.3g on a depth range of %.3g (%.1f%% / %.2f%%); labkit simulated vs itself on x+1e-4 noise:"
                         + " max %.3g, mean %.3g", config, d[0], d[1], d[2], 100 * d[0] / d[2], 100 * d[1] / d[2],
                         self[0], self[1]);
+                double step = outputStep(ptq);
+                msg += String.format("; output step %.3g: max %.1f steps, mean %.2f steps", step, d[0] / step,
+                        d[1] / step);
                 System.out.println(msg);
-                // measured: fbgemm max 0.0100 / mean 0.0031 on range 0.108 (itself under noise: 0.0091 / 0.0018);
-                // per-tensor max 0.0063 / mean 0.0017 on 0.113 (itself: 0.0063 / 0.0015). Random weights, 16 SE gates:
-                // one flipped rounding moves the depth as much as the exporter's float-vs-int32 bias rounding does
-                assertTrue(d[1] <= 0.04 * d[2] && d[1] <= 2.5 * self[1], msg);
-                assertTrue(d[0] <= 0.15 * d[2] && d[0] <= 2.0 * self[0], msg);
+                // every op runs int8 in ORT and has an observer in labkit at the same point (an MBConv+SE agrees to
+                // the step, see below); ORT's QLinearAdd/Mul/Sigmoid requantize in their own arithmetic, which flips a
+                // rounding here and there, and this random-weight net amplifies a flip as it amplifies 1e-4 input
+                // noise. Measured: fbgemm max 15 / mean 4.9 output steps (itself under noise 9 / 2.2), per-tensor
+                // 12 / 2.2 (9 / 2.3): within the net's own sensitivity, and 20 / 6 steps
+                assertTrue(d[1] <= 2.5 * self[1] && d[1] <= 6 * step, msg);
+                assertTrue(d[0] <= 2.0 * self[0] && d[0] <= 20 * step, msg);
             }
             assertTrue(r.opCounts().get("QuantizeLinear") > 50, r.opCounts().toString());
         }
@@ -115,16 +120,28 @@ class DepthNetQdqTest {
             OnnxExporter.builder().build().exportInt8(q, s, QdqPlan.of(ptq), f);
             try (OrtModel ort = OrtModel.open(f, 1)) {
                 double[] d = compare(want, ort.run(x.toFloatArray(), s.getShape()).get(0).values());
+                double step = outputStep(ptq);
                 String msg = String.format("MBConv+SE int8: ORT vs labkit simulated max |Δ| %.3g, mean %.3g on a range"
-                        + " of %.3g", d[0], d[1], d[2]);
+                        + " of %.3g, output step %.3g", d[0], d[1], d[2], step);
                 System.out.println(msg);
-                assertTrue(d[0] <= 0.03 * d[2], msg); // measured 0.081 on a range of 7.5 (1.1%), mean 0.0004
+                // SiLU (int8 sigmoid × x), SE's scale and the residual add are observed where ORT requantizes:
+                // within one output step of ORT's rounding (measured: equal)
+                assertTrue(d[0] <= 1.01 * step, msg);
             }
         }
     }
 
+    /** The scale of the last activation observer (the model's output grid). */
+    private static double outputStep(Ptq ptq) {
+        labkit.quant.QParams last = null;
+        for (labkit.quant.QParams q : ptq.activationQParams().values()) {
+            last = q;
+        }
+        return last.scale()[0];
+    }
+
     @Test
-    void warningsNameTheOpsOrtKeepsInFloatAndCountThemAsOrtDoes() {
+    void everyOpOfTheDepthNetRunsInt8InOrt() {
         try (NDManager m = NDManager.newBaseManager()) {
             Shape s = new Shape(1, 3, 64, 64);
             Block q = quantizable(DepthNet.builder().width(16).repeats(1).headWidth(16).build());
@@ -135,21 +152,16 @@ class DepthNetQdqTest {
             Map<String, Integer> ort = OrtModel.optimizedOpCounts(f);
             String msg = "export warnings " + floats + " vs ORT's optimised graph " + ort;
             System.out.println(msg);
-            // SE: x·scale has no observer (its pooled mean is requantized, so ORT runs QLinearGlobalAveragePool);
-            // SiLU's x·σ(x) neither; FusionNode's weighted sum
-            assertTrue(ort.getOrDefault("com.microsoft:QLinearGlobalAveragePool", 0) > 0, msg);
-            assertTrue(!floats.containsKey("GlobalAveragePool"), msg);
-            for (String op : List.of("Mul", "Sigmoid", "Div")) {
-                assertTrue(floats.containsKey(op), op + " missing: " + msg);
+            assertTrue(floats.isEmpty(), msg);
+            // SiLU as QLinearSigmoid + QLinearMul, SE's scale as QLinearMul, MBConv residuals and BiFPN fusions as
+            // QLinearAdd (fusion weights folded into the inputs' scales), the head's concat as QLinearConcat
+            for (String op : List.of("QLinearConv", "QLinearSigmoid", "QLinearMul", "QLinearAdd", "QLinearConcat",
+                    "QLinearGlobalAveragePool")) {
+                assertTrue(ort.getOrDefault("com.microsoft:" + op, 0) > 0, op + " missing: " + msg);
             }
-            assertTrue(r.warnings().stream().anyMatch(w -> w.contains(" Sigmoid (net.features.")), r.warnings().toString());
-            // measured: the export's prediction equals ORT's graph op for op (48 Conv, 53 Sigmoid, 78 Mul, 16 pools, …)
-            for (Map.Entry<String, Integer> e : floats.entrySet()) {
-                assertEquals(ort.get(e.getKey()), e.getValue(), e.getKey() + ": " + msg);
+            for (String op : List.of("Conv", "Sigmoid", "Mul", "Add", "Div", "Concat", "GlobalAveragePool")) {
+                assertFalse(ort.containsKey(op), "float " + op + " left in ORT's graph: " + msg);
             }
-            assertTrue(ort.getOrDefault("com.microsoft:QLinearConv", 0) > 0, msg);
-            assertTrue(ort.getOrDefault("com.microsoft:QLinearSigmoid", 0) > 0, msg);
-            assertEquals(r.opCounts().get("Conv"), ort.get("Conv") + ort.get("com.microsoft:QLinearConv"), msg);
         }
     }
 
