@@ -15,17 +15,29 @@ import tech.tablesaw.api.Table;
 import tech.tablesaw.plotly.components.Figure;
 
 /**
- * Displays pictures, Plotly figures and tables the same way from a notebook and from plain Java: under a Java
- * Jupyter kernel (rapaio-jupyter-kernel or IJava) the output appears inline below the cell; elsewhere it is
- * written to a file in the output folder ({@code labkit.output} system property, default {@code
- * labkit-output/}) and the path is printed.
+ * Displays pictures, Plotly figures and tables the same way from a notebook and from plain Java. {@code show(...)}
+ * returns nothing, so {@code Show.show(x);} is a plain statement under every kernel (a returned value would be
+ * displayed as the cell's result); {@code showOrSave(...)} is the same call returning the file, if one was written.
+ *
+ * <p>How the output appears, by where the code runs (looked up by reflection, so labkit needs none of them):
+ * <ul>
+ *   <li><b>rapaio-jupyter-kernel</b> (what CI and Binder install): images through {@code
+ *       org.rapaio.jupyter.kernel.global.Global.display(Object)} (rendered as {@code image/png}), HTML (figures,
+ *       tables) through {@code Global.display("text/html", html)}.
+ *   <li><b>IJava</b> ({@code io.github.spencerpark.ijava.runtime.Display}) and its successor <b>JJava</b> ({@code
+ *       org.dflib.jjava.runtime.Display}): {@code display(Object)} with the image, or with a {@code DisplayData}
+ *       holding the HTML.
+ *   <li><b>Anywhere else</b> (plain Java, tests, a kernel without either class): written to a file in the output
+ *       folder ({@code labkit.output} system property, default {@code labkit-output/}) and the path printed.
+ * </ul>
+ * {@link #backend()} says which of these is in use.
  */
 public final class Show {
     private static final AtomicInteger COUNTER = new AtomicInteger();
 
     private Show() {}
 
-    /** What displayed the last output: "rapaio", "ijava" or "file". */
+    /** Where output goes now: "rapaio", "ijava" (IJava or JJava) or "file". */
     public static String backend() {
         if (rapaioDisplay() != null) {
             return "rapaio";
@@ -36,13 +48,18 @@ public final class Show {
         return "file";
     }
 
-    /** Shows an image inline (PNG), or writes it to {@code <output>/<name>.png}. Returns the file or null. */
-    public static Path show(BufferedImage image) {
-        return show(image, "image");
+    /** Shows an image inline (PNG), or writes it to {@code <output>/image-NNN.png} outside a notebook. */
+    public static void show(BufferedImage image) {
+        showOrSave(image, "image");
     }
 
     /** As {@link #show(BufferedImage)}, naming the file written outside a notebook. */
-    public static Path show(BufferedImage image, String name) {
+    public static void show(BufferedImage image, String name) {
+        showOrSave(image, name);
+    }
+
+    /** As {@link #show(BufferedImage, String)}; returns the file written outside a notebook, null when shown inline. */
+    public static Path showOrSave(BufferedImage image, String name) {
         try {
             Method rapaio = rapaioDisplay();
             if (rapaio != null) {
@@ -67,19 +84,29 @@ public final class Show {
         return file;
     }
 
-    /** Shows a Tablesaw/Plotly figure inline, or writes a standalone HTML page and returns its path. */
-    public static Path show(Figure figure) {
-        return show(figure, "figure");
+    /** Shows a Tablesaw/Plotly figure inline, or writes a standalone HTML page outside a notebook. */
+    public static void show(Figure figure) {
+        showOrSave(figure, "figure");
     }
 
     /** As {@link #show(Figure)}, naming the file written outside a notebook. */
-    public static Path show(Figure figure, String name) {
+    public static void show(Figure figure, String name) {
+        showOrSave(figure, name);
+    }
+
+    /** As {@link #show(Figure, String)}; returns the file written outside a notebook, null when shown inline. */
+    public static Path showOrSave(Figure figure, String name) {
         String div = "labkit_fig_" + Long.toHexString(System.nanoTime()) + COUNTER.incrementAndGet();
         return html(PlotlyJs.html(figure, div, backend().equals("file") ? outputFolder() : null), name);
     }
 
-    /** Shows a Tablesaw table as an HTML table inline, or writes it as an HTML file. */
-    public static Path show(Table table) {
+    /** Shows a Tablesaw table as an HTML table inline, or writes it as an HTML file outside a notebook. */
+    public static void show(Table table) {
+        showOrSave(table);
+    }
+
+    /** As {@link #show(Table)}; returns the file written outside a notebook, null when shown inline. */
+    public static Path showOrSave(Table table) {
         return html(htmlTable(table), table.name() == null ? "table" : table.name());
     }
 
@@ -192,20 +219,30 @@ public final class Show {
         return null;
     }
 
+    /** IJava's {@code display(Object)}, else JJava's (same API, renamed packages). */
     private static Method ijavaDisplay() {
-        Class<?> d = find("io.github.spencerpark.ijava.runtime.Display");
-        try {
-            return d == null ? null : d.getMethod("display", Object.class);
-        } catch (NoSuchMethodException e) {
-            return null;
+        for (String name : new String[] {"io.github.spencerpark.ijava.runtime.Display",
+                "org.dflib.jjava.runtime.Display"}) {
+            Class<?> d = find(name);
+            try {
+                if (d != null) {
+                    return d.getMethod("display", Object.class);
+                }
+            } catch (NoSuchMethodException e) {
+                // try the next kernel
+            }
         }
+        return null;
     }
 
     private static Object ijavaHtml(String html) throws ReflectiveOperationException {
-        if (ijavaDisplay() == null) {
+        Method display = ijavaDisplay();
+        if (display == null) {
             return null;
         }
-        Class<?> dd = find("io.github.spencerpark.jupyter.kernel.display.DisplayData");
+        Class<?> dd = find(display.getDeclaringClass().getName().startsWith("org.dflib.")
+                ? "org.dflib.jjava.jupyter.kernel.display.DisplayData"
+                : "io.github.spencerpark.jupyter.kernel.display.DisplayData");
         if (dd == null) {
             return null;
         }

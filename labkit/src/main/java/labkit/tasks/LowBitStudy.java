@@ -23,7 +23,7 @@ import java.util.function.Function;
 import java.util.function.ToDoubleFunction;
 import labkit.Labkit;
 import labkit.data.DetectionDataset;
-import labkit.data.Detection;
+import labkit.boxes.Detection;
 import labkit.data.synthetic.SyntheticDetection;
 import labkit.models.Anchors;
 import labkit.models.BoxCoder;

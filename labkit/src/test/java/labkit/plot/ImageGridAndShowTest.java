@@ -56,19 +56,24 @@ class ImageGridAndShowTest {
         System.setProperty("labkit.output", tmp.toString());
         try {
             assertEquals("file", Show.backend());
-            Path png = Show.show(solid(5, 7, Color.RED), "tiny");
+            Path png = Show.showOrSave(solid(5, 7, Color.RED), "tiny");
             BufferedImage back = ImageIO.read(png.toFile());
             assertEquals(5, back.getWidth());
             assertEquals(7, back.getHeight());
             Table t = Table.create("history", DoubleColumn.create("epoch", 1, 2, 3),
                     DoubleColumn.create("loss", 1.0, 0.5, 0.25), StringColumn.create("note", "a", "b", "c"));
-            Path fig = Show.show(LinePlot.create("loss", t, "epoch", "loss"));
+            Path fig = Show.showOrSave(LinePlot.create("loss", t, "epoch", "loss"), "figure");
             String html = Files.readString(fig);
             assertTrue(html.contains("plotly") && html.contains("Plotly.newPlot"), html);
-            Path table = Show.show(t);
+            Path table = Show.showOrSave(t);
             String tableHtml = Files.readString(table);
             assertTrue(tableHtml.contains("<th") && tableHtml.contains(">loss</th>"), tableHtml);
             assertTrue(tableHtml.contains(">0.25</td>"), tableHtml);
+            // show(...) itself returns nothing (a notebook statement) and writes the same file
+            Show.show(solid(3, 3, Color.BLUE), "statement");
+            try (var files = Files.list(tmp)) {
+                assertEquals(1, files.filter(f -> f.getFileName().toString().matches("statement-\\d+\\.png")).count());
+            }
         } finally {
             if (old == null) {
                 System.clearProperty("labkit.output");

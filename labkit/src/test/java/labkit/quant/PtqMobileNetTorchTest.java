@@ -128,10 +128,14 @@ class PtqMobileNetTorchTest {
                     exact++;
                 }
             }
-            // DJL's float activations differ from torch's by rounding (~1e-6); the histogram search's greedy stop is
-            // discontinuous, so on 3 of 64 layers it stops elsewhere (up to 11% in scale). Fed torch's own
-            // activations, our HistogramObserver gives torch's scales exactly (histogramOnTorchsOwnActivations).
-            assertTrue(exact >= 61, exact + " of 64 activation scales equal torch's");
+            // DJL's float activations differ from torch's by rounding (~1e-6), and by which kernel set
+            // (ATEN_CPU_CAPABILITY) sums them; the histogram search's greedy stop is discontinuous, so on a few layers
+            // it stops elsewhere (up to 11% in scale). No ulp bound carries through a discontinuous search, so the count
+            // is a sentinel with a margin: measured 61 (avx512), 60 (default), 59 (avx2) of 64 on an AMD EPYC; at most
+            // one layer in eight may stop elsewhere. Fed torch's own activations, our HistogramObserver gives torch's
+            // scales bit-exactly on every kernel set (histogramOnTorchsOwnActivations): that is the strict check.
+            assertTrue(exact >= 56, exact + " of 64 activation scales equal torch's (bound: at least 56, i.e. at most"
+                    + " 1 in 8 layers' histogram search stops elsewhere on ulp-level activation differences)");
             assertTrue(worst < 0.15, "activation scales differ by up to " + worst);
 
             float[] torchInt8 = TestFixtures.floats(fx.getAsJsonObject("int8_out").get("data"));
@@ -157,10 +161,12 @@ class PtqMobileNetTorchTest {
                     + " steps, with torch's own activation qparams");
             assertTrue(worstSame < 1e-3f, "kernels differ by " + worstSame + " steps");
             assertEquals(117, ptq.qparamsTable().rowCount());
-            // measured: 61/64 scales exact, worst 11% (classifier.1's own scale among them), so end to end the
-            // outputs sit on a slightly different grid: within 2.32 steps of torch's qnnpack int8 model (1.47 with
-            // float biases; the kernels alone are exact, see above: the rest is the histogram search)
-            assertTrue(diff <= 2.5f * outScale, "int8 outputs differ by " + diff / outScale + " output steps");
+            // 59 to 61 of 64 scales exact, worst 11% (classifier.1's own scale among them), so end to end the outputs
+            // sit on a slightly different grid; the kernels alone are exact (above), the rest is the histogram
+            // search, downstream of a discontinuous function: a sentinel with a margin, not an arithmetic bound.
+            // Measured 2.32 steps (avx512), 2.50 (avx2) on an AMD EPYC; 1.47 with float biases.
+            assertTrue(diff <= 4f * outScale, "int8 outputs differ by " + diff / outScale + " output steps from torch's"
+                    + " (sentinel 4: the histogram search stops elsewhere on a few layers, see above)");
         }
     }
 }

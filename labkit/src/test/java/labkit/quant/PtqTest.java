@@ -165,8 +165,13 @@ class PtqTest {
             for (String layer : a.activationQParams().keySet()) {
                 assertTrue(!a.activationQParams().get(layer).equals(b.activationQParams().get(layer)),
                         layer + ": moving average equals MinMax after 3 batches");
-                // one batch holding everything: the moving average is plain min/max
-                assertEquals(a.activationQParams().get(layer), one.activationQParams().get(layer), layer);
+                // one batch holding everything: the moving average is plain min/max. The conv outputs behind it
+                // come from batch 30 here and batches of 10 there: oneDNN blocks the two differently, so each output
+                // is the same K-term float32 sum (K <= 27) in another order, which moves it by at most (K - 1) ulps
+                // of the sum of |terms| per layer. Observed: 0 or 1 ulp in scale, depending on the kernel set.
+                labkit.testing.Tolerance.assertQParams(a.activationQParams().get(layer),
+                        one.activationQParams().get(layer), 32, 1, layer + ": min/max of the same conv outputs"
+                        + " summed in another order (batch 10 vs 30); bound (K - 1) ulps per layer, K <= 27");
             }
             assertThrows(IllegalArgumentException.class, () -> Ptq.prepare(TestModels.convStack(m, 21), moving)
                     .calibrate(data, 0));
