@@ -12,6 +12,9 @@ echo "== installing Jupyter and the Java kernel (if missing)"
 bash environment/install-jupyter.sh
 bash environment/install-kernel.sh
 
+echo "== installing the real datasets the tests use (if missing)"
+bash environment/install-datasets.sh
+
 echo "== mvn verify"
 mvn -B --no-transfer-progress -Dstyle.color=never verify
 

@@ -77,8 +77,11 @@ public final class Compression {
         public Settings fineTuneEpochs(int e) { return new Settings(epochs, e, batchSize, lr, seed); }
     }
 
-    /** The Task 1 images split into training and validation sets, without augmentation (ToTensor + Normalize). */
-    public record Data(ImageFolderDataset train, ImageFolderDataset validation, List<String> classes) {}
+    /**
+     * Training and validation sets of 3×32×32 normalised images without augmentation (the Task 1 images, or a real
+     * set such as {@link Task1#fashionMnist} or CIFAR-10) and the class names.
+     */
+    public record Data(RandomAccessDataset train, RandomAccessDataset validation, List<String> classes) {}
 
     /**
      * Generates (once) the Task 1 synthetic data under {@code root} and splits it 80/20 with {@code seed}; in quick
@@ -95,6 +98,46 @@ public final class Compression {
         }
         return new Data(train.withTransform(Task1.evalTransform()), val.withTransform(Task1.evalTransform()),
                 all.classes());
+    }
+
+    /** The data sets the notebook's {@code dataset} switch can name. */
+    public static final List<String> DATASETS = List.of("shapes", "fashion-mnist", "cifar10");
+
+    /**
+     * The lecture's data by name: {@code "shapes"} ({@link #data(Path, long)}, generated offline under
+     * {@code root}), {@code "fashion-mnist"} (Debian's {@code dataset-fashion-mnist}, grey clothing photos padded to
+     * 32×32) or {@code "cifar10"} (fetched once, 170 MB, MD5-checked, into {@code ~/.cache/labkit}; with
+     * {@code LABKIT_OFFLINE=1} an error names the file and folder). Real sets use the first 12,000 training and
+     * 2,000 test images (quick mode: 64 and 32).
+     */
+    public static Data data(String dataset, Path root, long seed) {
+        int nTrain = Labkit.quick() ? 64 : 12000;
+        int nVal = Labkit.quick() ? 32 : 2000;
+        try {
+            switch (dataset) {
+                case "shapes":
+                    return data(root, seed);
+                case "fashion-mnist": {
+                    Path folder = labkit.data.FashionMnist.locate().orElseThrow(() -> new IllegalArgumentException(
+                            "Fashion-MNIST not found: install Debian's dataset-fashion-mnist (fills "
+                            + labkit.data.FashionMnist.DEBIAN_FOLDER + ") or set LABKIT_FASHION_MNIST"));
+                    return new Data(Task1.fashionMnist(folder, true, nTrain), Task1.fashionMnist(folder, false, nVal),
+                            labkit.data.FashionMnist.CLASSES);
+                }
+                case "cifar10": {
+                    Path folder = labkit.data.Cifar10.fetch(labkit.weights.Downloads.standard());
+                    RandomAccessDataset train = labkit.data.Cifar10.builder().folder(folder).train(true)
+                            .transform(Task1.evalTransform()).setSampling(32, true).build().subDataset(0, nTrain);
+                    RandomAccessDataset val = labkit.data.Cifar10.builder().folder(folder).train(false)
+                            .transform(Task1.evalTransform()).setSampling(32, false).build().subDataset(0, nVal);
+                    return new Data(train, val, labkit.data.Cifar10.CLASSES);
+                }
+                default:
+                    throw new IllegalArgumentException("unknown dataset '" + dataset + "'; use one of " + DATASETS);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e.getMessage(), e);
+        }
     }
 
     /** A trained network in its own DJL {@link Model} (close it when done) with its training history. */
@@ -206,11 +249,19 @@ public final class Compression {
      */
     public static Distillation distillation(Trained teacher, Supplier<Block> student, Data data, Settings s,
             double temperature, double alpha) {
+        return distillation(teacher, student, data, s, temperature, alpha, true);
+    }
+
+    /** As above; {@code alsoAlone} false trains only the distilled student (one row, no comparison run). */
+    public static Distillation distillation(Trained teacher, Supplier<Block> student, Data data, Settings s,
+            double temperature, double alpha, boolean alsoAlone) {
         Map<String, History> h = new LinkedHashMap<>();
         List<Row> rows = new ArrayList<>();
-        try (Trained alone = train("student alone", student.get(), data, s, true)) {
-            h.put("student alone", alone.history());
-            rows.add(measure("student alone", alone.block(), data));
+        if (alsoAlone) {
+            try (Trained alone = train("student alone", student.get(), data, s, true)) {
+                h.put("student alone", alone.history());
+                rows.add(measure("student alone", alone.block(), data));
+            }
         }
         try (Distiller kd = Distiller.builder(teacher.block(), student.get()).temperature(temperature).alpha(alpha)
                 .build();

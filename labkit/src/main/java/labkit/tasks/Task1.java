@@ -19,11 +19,14 @@ import java.util.List;
 import labkit.Labkit;
 import labkit.augment.ColorJitter;
 import labkit.augment.Compose;
+import labkit.augment.Grayscale;
 import labkit.augment.Normalize;
+import labkit.augment.Pad;
 import labkit.augment.RandomHorizontalFlip;
 import labkit.augment.RandomPerspective;
 import labkit.augment.RandomRotation;
 import labkit.augment.ToTensor;
+import labkit.data.FashionMnist;
 import labkit.data.ImageFolderDataset;
 import labkit.data.synthetic.ShapesDataset;
 import labkit.models.Task1Cnn;
@@ -42,6 +45,11 @@ public final class Task1 {
     public static final float[] MEAN = {0.4914f, 0.4822f, 0.4465f};
     /** Per-channel standard deviation of CIFAR-10 training images. */
     public static final float[] STD = {0.2470f, 0.2435f, 0.2616f};
+
+    /** Mean of Fashion-MNIST's training pixels (grey, in [0, 1]), used by {@link #fashionMnistTransform()}. */
+    public static final float FASHION_MEAN = 0.2860f;
+    /** Standard deviation of Fashion-MNIST's training pixels. */
+    public static final float FASHION_STD = 0.3530f;
 
     /** Strength of each augmentation, as the course sets them. */
     public static final double BRIGHTNESS = 0.3;
@@ -82,6 +90,79 @@ public final class Task1 {
         return root;
     }
 
+    /** The data sets the notebooks' {@code dataset} switch can name. */
+    public static final List<String> DATASETS = List.of("shapes", "cifar10", "fashion-mnist");
+
+    /**
+     * An image folder (one sub-folder per class) for the notebooks' {@code dataset} switch, under {@code dataDir}:
+     * {@code "shapes"} (generated offline, {@link #syntheticData(Path)}), {@code "cifar10"} (the course's
+     * dataset: fetched once, 170 MB, MD5-checked, into {@code ~/.cache/labkit/}; with {@code LABKIT_OFFLINE=1} an
+     * error names the file and folder) or {@code "fashion-mnist"} (Debian's {@code dataset-fashion-mnist}, grey,
+     * padded to 32×32). Real sets give the first {@link #imagesPerClass()} training images of each class, written
+     * once as PNG files so every image-folder step of the course works on them unchanged.
+     */
+    public static Path data(String dataset, Path dataDir) {
+        int perClass = imagesPerClass();
+        switch (dataset) {
+            case "shapes":
+                return syntheticData(dataDir.resolve("shapes"));
+            case "cifar10":
+            case "fashion-mnist":
+                break;
+            default:
+                throw new IllegalArgumentException("unknown dataset '" + dataset + "'; use one of " + DATASETS);
+        }
+        Path root = dataDir.resolve(dataset + "-" + perClass);
+        Path marker = root.resolve(".labkit-complete");
+        if (Files.exists(marker)) {
+            return root;
+        }
+        try (NDManager m = NDManager.newBaseManager()) {
+            List<String> classes;
+            ai.djl.training.dataset.RandomAccessDataset ds;
+            java.util.function.IntUnaryOperator label;
+            java.util.function.BiFunction<NDManager, Integer, NDArray> image;
+            if (dataset.equals("cifar10")) {
+                labkit.data.Cifar10 c = labkit.data.Cifar10.builder()
+                        .folder(labkit.data.Cifar10.fetch(labkit.weights.Downloads.standard())).train(true).build();
+                classes = labkit.data.Cifar10.CLASSES;
+                ds = c;
+                label = c::label;
+                image = c::image;
+            } else {
+                Path folder = FashionMnist.locate().orElseThrow(() -> new IllegalArgumentException(
+                        "Fashion-MNIST not found: install Debian's dataset-fashion-mnist (fills "
+                        + FashionMnist.DEBIAN_FOLDER + ") or set LABKIT_FASHION_MNIST"));
+                FashionMnist f = FashionMnist.builder().folder(folder).train(true).build();
+                classes = FashionMnist.CLASSES;
+                ds = f;
+                label = f::label;
+                Compose toRgb32 = new Compose(new Pad(2), new Grayscale(3));
+                image = (mm, i) -> toRgb32.transform(f.image(mm, i));
+            }
+            int[] written = new int[classes.size()];
+            int total = 0;
+            for (int i = 0; i < ds.size() && total < perClass * classes.size(); i++) {
+                int y = label.applyAsInt(i);
+                if (written[y] >= perClass) {
+                    continue;
+                }
+                String name = classes.get(y).replace('/', '-');
+                Path file = root.resolve(name).resolve(String.format(java.util.Locale.ROOT, "%05d.png", i));
+                Files.createDirectories(file.getParent());
+                try (NDManager s = m.newSubManager()) {
+                    labkit.image.Images.write(image.apply(s, i), file);
+                }
+                written[y]++;
+                total++;
+            }
+            Files.writeString(marker, "written by labkit.tasks.Task1 from " + dataset + "\n");
+            return root;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e.getMessage(), e);
+        }
+    }
+
     /** The dataset in {@code root} (one folder per class) with raw H×W×3 uint8 images. */
     public static ImageFolderDataset dataset(Path root) {
         return ImageFolderDataset.builder().root(root).setSampling(64, true).build();
@@ -99,6 +180,32 @@ public final class Task1 {
     /** ToTensor then Normalize with the CIFAR-10 statistics: H×W×3 [0,255] → 3×H×W normalised float. */
     public static Compose normalize() {
         return new Compose(new ToTensor(), new Normalize(MEAN, STD));
+    }
+
+    /**
+     * Fashion-MNIST into the Task 1 CNN: Pad(2) to 32×32, Grayscale(3) (the grey value in all three channels),
+     * ToTensor, Normalize with Fashion-MNIST's statistics: H×W×1 [0,255] → 3×32×32 normalised float.
+     */
+    public static Compose fashionMnistTransform() {
+        float[] mean = {FASHION_MEAN, FASHION_MEAN, FASHION_MEAN};
+        float[] std = {FASHION_STD, FASHION_STD, FASHION_STD};
+        return new Compose(new Pad(2), new Grayscale(3), new ToTensor(), new Normalize(mean, std));
+    }
+
+    /**
+     * The first {@code limit} Fashion-MNIST images of the training ({@code train}) or test part in {@code folder}
+     * (e.g. {@link FashionMnist#DEBIAN_FOLDER}) through {@link #fashionMnistTransform()}, batch 64 (training with
+     * {@link labkit.train.Fit} sets its own seeded order).
+     */
+    public static FashionMnist fashionMnist(Path folder, boolean train, int limit) {
+        try {
+            return FashionMnist.builder().folder(folder).train(train).limit(limit)
+                    .transform(fashionMnistTransform())
+                    .setSampling(64, false)
+                    .build();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e.getMessage(), e);
+        }
     }
 
     /** The training pipeline: {@link #augmentation(long)} then {@link #normalize()}. */

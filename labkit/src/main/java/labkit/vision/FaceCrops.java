@@ -16,9 +16,13 @@ import tech.tablesaw.api.StringColumn;
 import tech.tablesaw.api.Table;
 
 /**
- * Cuts the faces out of a video: reads every n-th frame, detects faces, widens each box by a margin (clamped to
+ * Cuts the faces out of a video: reads every n-th frame, finds the face, widens its box by a margin (clamped to
  * the frame), resizes the crop to a square and saves it as {@code frame_00012_face_0.png} (frame index, face
- * index by size) in a folder. Returns a table with one row per detection.
+ * index) in a folder. Returns a table with one row per crop. With one face per frame (the default) a
+ * {@link FaceTracker} follows the face: the most confident detection consistent with the previous frames, not the
+ * biggest box, and a re-detection or template match around the last position when the detector misses, so every
+ * frame after the face first appears gets a crop. With {@code maxFacesPerFrame > 1} (or {@code track(false)})
+ * every detection is cropped, largest first.
  *
  * <pre>{@code
  * Table t = FaceCrops.builder().every(2).size(64).margin(0.2).build().extract(video, outDir);
@@ -31,6 +35,8 @@ public final class FaceCrops {
     private final int size;
     private final double margin;
     private final int maxFacesPerFrame;
+    private final boolean track;
+    private final Path eyeCascade;
 
     private FaceCrops(Builder b) {
         this.detector = b.detector != null ? b.detector : FaceDetector.frontalFace();
@@ -39,6 +45,8 @@ public final class FaceCrops {
         this.size = b.size;
         this.margin = b.margin;
         this.maxFacesPerFrame = b.maxFacesPerFrame;
+        this.track = b.track && b.maxFacesPerFrame == 1;
+        this.eyeCascade = b.eyeCascade;
     }
 
     public static Builder builder() {
@@ -52,8 +60,9 @@ public final class FaceCrops {
 
     /**
      * Reads {@code video}, saves the face crops into {@code outDir} (created) and returns the detections:
-     * columns frame, time_ms, face, x, y, width, height (box in the frame), file (crop file name). Frames without a
-     * face add no row; the table's name is the video's file name.
+     * columns frame, time_ms, face, x, y, width, height (box in the frame), file (crop file name), confidence (the
+     * detector's, NaN when the tracker found the face otherwise) and source ({@link FaceTracker.Source}, or
+     * "DETECTED" without tracking). Frames without a face add no row; the table's name is the video's file name.
      */
     public Table extract(Path video, Path outDir) {
         try {
@@ -69,10 +78,34 @@ public final class FaceCrops {
         IntColumn w = IntColumn.create("width");
         IntColumn h = IntColumn.create("height");
         StringColumn file = StringColumn.create("file");
+        DoubleColumn confidence = DoubleColumn.create("confidence");
+        StringColumn source = StringColumn.create("source");
         int[] frames = new int[1];
+        FaceTracker tracker = track ? FaceTracker.of(detector) : null;
+        if (tracker != null && eyeCascade != null) {
+            tracker = tracker.withEyeCascade(eyeCascade);
+        }
+        FaceTracker tr = tracker;
         try (VideoReader reader = VideoReader.open(video)) {
             reader.forEach(every, maxFrames, f -> {
                 frames[0]++;
+                if (tr != null) {
+                    tr.update(f.bgr()).ifPresent(r -> {
+                        String name = cropName(f.index(), 0);
+                        save(f.bgr(), r.box(), outDir.resolve(name));
+                        frame.append(f.index());
+                        time.append(f.timeMs());
+                        face.append(0);
+                        x.append(r.box().x());
+                        y.append(r.box().y());
+                        w.append(r.box().width());
+                        h.append(r.box().height());
+                        file.append(name);
+                        confidence.append(r.confidence());
+                        source.append(r.source().name());
+                    });
+                    return;
+                }
                 int k = 0;
                 for (FaceDetector.Box b : detector.detect(f.bgr())) {
                     if (k >= maxFacesPerFrame) {
@@ -88,11 +121,13 @@ public final class FaceCrops {
                     w.append(b.width());
                     h.append(b.height());
                     file.append(name);
+                    confidence.append(Double.NaN);
+                    source.append("DETECTED");
                     k++;
                 }
             });
         }
-        Table t = Table.create(video.getFileName().toString(), frame, time, face, x, y, w, h, file);
+        Table t = Table.create(video.getFileName().toString(), frame, time, face, x, y, w, h, file, confidence, source);
         return t;
     }
 
@@ -130,6 +165,23 @@ public final class FaceCrops {
         private int size = 64;
         private double margin = 0.2;
         private int maxFacesPerFrame = 1;
+        private boolean track = true;
+        private Path eyeCascade;
+
+        /** Follow one face with a {@link FaceTracker} (default true; only with one face per frame). */
+        public Builder track(boolean track) {
+            this.track = track;
+            return this;
+        }
+
+        /**
+         * Verify a new track's first face with OpenCV's eye cascade at {@code xml} (e.g.
+         * {@code /usr/share/opencv4/haarcascades/haarcascade_eye.xml} from Debian's opencv-data; default: off).
+         */
+        public Builder eyeCascade(Path xml) {
+            this.eyeCascade = xml;
+            return this;
+        }
 
         /** The detector (default {@link FaceDetector#frontalFace()}). */
         public Builder detector(FaceDetector detector) {
@@ -170,7 +222,7 @@ public final class FaceCrops {
             return this;
         }
 
-        /** Faces kept per frame, largest first (default 1). */
+        /** Faces kept per frame, largest first (default 1; more than 1 turns tracking off). */
         public Builder maxFacesPerFrame(int n) {
             this.maxFacesPerFrame = n;
             return this;

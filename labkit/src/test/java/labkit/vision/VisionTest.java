@@ -27,7 +27,8 @@ class VisionTest {
         }
         Path out = tmp.resolve("crops");
         Table t = FaceCrops.builder().every(1).size(48).margin(0.2).build().extract(video, out);
-        assertEquals(List.of("frame", "time_ms", "face", "x", "y", "width", "height", "file"), t.columnNames());
+        assertEquals(List.of("frame", "time_ms", "face", "x", "y", "width", "height", "file", "confidence", "source"),
+                t.columnNames());
         long framesWithFace = t.intColumn("frame").unique().size();
         assertTrue(framesWithFace >= 10, "face found in only " + framesWithFace + " of 12 frames:\n" + t);
         for (int i = 0; i < t.rowCount(); i++) {
