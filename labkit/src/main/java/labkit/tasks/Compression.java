@@ -125,7 +125,7 @@ public final class Compression {
                             labkit.data.FashionMnist.CLASSES);
                 }
                 case "cifar10": {
-                    Path folder = labkit.data.Cifar10.fetch(labkit.weights.Downloads.standard());
+                    Path folder = labkit.data.Cifar10.fetch(labkit.io.Downloads.standard());
                     RandomAccessDataset train = labkit.data.Cifar10.builder().folder(folder).train(true)
                             .transform(Task1.evalTransform()).setSampling(32, true).build().subDataset(0, nTrain);
                     RandomAccessDataset val = labkit.data.Cifar10.builder().folder(folder).train(false)

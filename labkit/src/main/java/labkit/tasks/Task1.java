@@ -124,7 +124,7 @@ public final class Task1 {
             java.util.function.BiFunction<NDManager, Integer, NDArray> image;
             if (dataset.equals("cifar10")) {
                 labkit.data.Cifar10 c = labkit.data.Cifar10.builder()
-                        .folder(labkit.data.Cifar10.fetch(labkit.weights.Downloads.standard())).train(true).build();
+                        .folder(labkit.data.Cifar10.fetch(labkit.io.Downloads.standard())).train(true).build();
                 classes = labkit.data.Cifar10.CLASSES;
                 ds = c;
                 label = c::label;

@@ -71,8 +71,8 @@ class PlotlyJsTest {
         String old = System.getProperty("labkit.output");
         System.setProperty("labkit.output", tmp.toString());
         try {
-            Path a = Show.show(figure(), "one");
-            Path b = Show.show(figure(), "two");
+            Path a = Show.showOrSave(figure(), "one");
+            Path b = Show.showOrSave(figure(), "two");
             Path lib = tmp.resolve(PlotlyJs.FILE);
             assertEquals(PlotlyJs.source().getBytes(StandardCharsets.UTF_8).length, Files.size(lib));
             for (Path page : new Path[] {a, b}) {
