@@ -16,7 +16,7 @@ say() { echo "serve: $*"; }
 die() { echo "serve: ERROR: $*" >&2; exit 1; }
 
 JAR="labkit/target/labkit-all.jar"
-if [[ ! -s "$JAR" || -n "$(find labkit/src pom.xml labkit/pom.xml -newer "$JAR" -type f -print -quit)" ]]; then
+if [[ ! -s "$JAR" || -n "$(find labkit/src/main pom.xml labkit/pom.xml -newer "$JAR" -type f -print -quit)" ]]; then
   echo "== building labkit (mvn package, tests skipped)"
   mvn -B -q -Dstyle.color=never -DskipTests package
 fi

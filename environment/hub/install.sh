@@ -29,7 +29,7 @@ fi
 bash environment/install-jupyter.sh --server
 
 JAR="labkit/target/labkit-all.jar"
-if [[ ! -s "$JAR" || -n "$(find labkit/src pom.xml labkit/pom.xml -newer "$JAR" -type f -print -quit)" ]]; then
+if [[ ! -s "$JAR" || -n "$(find labkit/src/main pom.xml labkit/pom.xml -newer "$JAR" -type f -print -quit)" ]]; then
   say "building labkit (mvn package, tests skipped)"
   mvn -B -q -Dstyle.color=never -DskipTests package
 fi

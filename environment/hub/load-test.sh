@@ -39,6 +39,10 @@ cleanup() {
     for _ in $(seq 1 60); do kill -0 "$hub" 2>/dev/null || break; sleep 0.5; done
     kill -KILL -- "-$hub" 2>/dev/null
   fi
+  if [[ -s "$TMP/state/jupyterhub-proxy.pid" ]]; then # the proxy outlives a hub killed hard
+    proxy="$(cat "$TMP/state/jupyterhub-proxy.pid")"
+    kill -0 "$proxy" 2>/dev/null && kill -TERM "$proxy" 2>/dev/null
+  fi
   for u in "${users[@]}"; do
     pids="$(ps -u "$u" -o pid= 2>/dev/null | tr -s ' \n' ' ')"
     [[ -z "${pids// }" ]] || { say "killing what $u left running: $pids"; kill -KILL $pids 2>/dev/null; sleep 0.5; }
@@ -80,7 +84,9 @@ export LABKIT_HUB_HOME="$TMP/home" LABKIT_HUB_STATE="$TMP/state" LABKIT_HUB_IP=1
   LABKIT_HUB_INTERNAL_PORT="$(free_port)" LABKIT_HUB_PROXY_API_PORT="$(free_port)" LABKIT_HUB_CGROUP="$CGROUP" \
   LABKIT_HUB_TEST_PASSWORD="$PASSWORD" LABKIT_HUB_SERVICE_TOKEN="$SERVICE_TOKEN"
 say "starting JupyterHub on 127.0.0.1:$PORT (log: $OUT/hub.log)"
-(cd "$TMP" && setsid jupyterhub -f "$ROOT/environment/hub/jupyterhub_config.py" >"$TMP/hub.log" 2>&1 </dev/null) &
+# no subshell: $! must be the hub itself (setsid does not fork here, so it is also its process group)
+setsid bash -c 'cd "$1" && exec jupyterhub -f "$2"' hub "$TMP" "$ROOT/environment/hub/jupyterhub_config.py" \
+  >"$TMP/hub.log" 2>&1 </dev/null &
 hub=$!
 HUB="http://127.0.0.1:$PORT"
 for _ in $(seq 1 120); do

@@ -8,8 +8,8 @@ Per user, all users concurrently: log in through the hub's API (a token from use
 user's server and wait until it is ready; then, once every server is up, run every code cell of the notebook in a
 fresh kernel through the single-user server's API (a session, then execute requests on the kernel's websocket),
 all users at the same time. Prints one row per user: login/start/notebook seconds, the kernel's CPU seconds (JVM
-start included) and peak memory (VmHWM of its JVM), the user cgroup's peak, and the failures (error or stderr output, timeouts). Stops each
-user's kernel and server at the end. Exit status 1 if any user failed.
+start included) and peak memory (VmHWM of its JVM), the user cgroup's peak, and the failures (error or stderr
+output, timeouts). Stops each user's kernel and server at the end. Exit status 1 if any user failed.
 """
 import argparse
 import asyncio

@@ -38,7 +38,8 @@ class PlotlyJsTest {
         String src = PlotlyJs.source();
         byte[] sha = MessageDigest.getInstance("SHA-256").digest(src.getBytes(StandardCharsets.UTF_8));
         assertEquals(PlotlyJs.SHA256, HexFormat.of().formatHex(sha),
-                "labkit/plot/" + PlotlyJs.FILE + " differs from npm plotly.js-dist-min's plotly.min.js (see NOTICE.md)");
+                "labkit/plot/" + PlotlyJs.FILE + " differs from npm plotly.js-dist-min's plotly.min.js "
+                        + "(see NOTICE.md)");
         assertTrue(src.substring(0, 200).contains("plotly.js v" + PlotlyJs.VERSION), src.substring(0, 200));
     }
 
