@@ -119,7 +119,10 @@ public final class GradeCommands {
         public Integer call() {
             try {
                 Assignment a = Assignment.load(source);
-                Files.createDirectories(out);
+                if (!Files.isDirectory(out)) {
+                    Files.createDirectories(out);
+                    Files.setPosixFilePermissions(out, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+                }
                 List<GradeResult> results;
                 try (Sandbox sandbox = options.sandbox(out)) {
                     System.out.println("grading '" + a.name() + "' (" + a.tests().size() + " test cells, "

@@ -73,7 +73,8 @@ public final class Assigner {
     }
 
     /**
-     * Writes {@code out/student/<name>.ipynb} and {@code out/instructor/} (source, hidden-tests.md, manifest.json).
+     * Writes {@code out/student/<name>.ipynb} and {@code out/instructor/} (source, hidden-tests.md, manifest.json);
+     * folders it creates are 0700.
      * With a sandbox, validates first and throws {@link IllegalStateException} naming the failing cells instead of
      * releasing.
      */
@@ -105,10 +106,16 @@ public final class Assigner {
         }
         String file = a.name() + ".ipynb";
         Path studentFile = out.resolve("student").resolve(file);
-        Ipynb.write(student, studentFile);
         Path instructor = out.resolve("instructor");
         try {
-            Files.createDirectories(instructor);
+            Grader.privateDirectory(out);
+            Grader.privateDirectory(studentFile.getParent());
+            Grader.privateDirectory(instructor);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create the release folder " + out, e);
+        }
+        Ipynb.write(student, studentFile);
+        try {
             Files.copy(source, instructor.resolve("source.ipynb"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
             StringBuilder hidden = new StringBuilder("# Hidden tests of " + a.name() + "\n\nNever give this file to "
                     + "students. The grader puts these back into the test cells.\n");

@@ -154,8 +154,9 @@ public final class Grader {
         batch.skipped().forEach(x -> log.println("skipped: " + x));
         subs.forEach(x -> x.notes().forEach(n -> log.println("note: " + n)));
         try {
-            Files.createDirectories(out.resolve("results"));
-            Files.createDirectories(out.resolve("feedback"));
+            privateDirectory(out);
+            privateDirectory(out.resolve("results"));
+            privateDirectory(out.resolve("feedback"));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create " + out, e);
         }
@@ -260,6 +261,14 @@ public final class Grader {
             Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write results for " + s.student(), e);
+        }
+    }
+
+    /** Creates {@code dir} (and its parents) when missing; a folder it creates is 0700 (owner only). */
+    static void privateDirectory(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            Files.createDirectories(dir);
+            Sandbox.setMode(dir, "rwx------");
         }
     }
 

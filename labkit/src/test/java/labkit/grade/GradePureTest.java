@@ -67,6 +67,10 @@ class GradePureTest {
         assertFalse(Files.readString(student).contains("three-classes"));
         assertTrue(Files.isRegularFile(out.resolve("instructor/source.ipynb")));
         assertTrue(Files.isRegularFile(out.resolve("instructor/manifest.json")));
+        assertEquals("rwx------", java.nio.file.attribute.PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(out.resolve("instructor"))), "the instructor bundle is the owner's only");
+        assertEquals("rwx------", java.nio.file.attribute.PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(out.resolve("student"))));
     }
 
     /** The student version with each stub replaced by the given code, by grade id. */
