@@ -17,6 +17,8 @@ final class QuantExporters {
 
     static void registerAll(Map<Class<?>, BlockExporter> r) {
         r.put(Observed.class, QuantExporters::observed);
+        // a converted QAT conv/linear: its inner layer at the same path (the plan's weight qparams round its weight)
+        r.put(labkit.quant.QatLayer.class, (b, p, in, g) -> g.export(((labkit.quant.QatLayer) b).inner(), p, in));
         r.put(labkit.quant.SplitSilu.class, (b, p, in, g) -> {
             OnnxValue x = NnExporters.one(in, p);
             // int8 sigmoid and int8 multiply (QLinearSigmoid + QLinearMul): measured faster in ONNX Runtime 1.23 than

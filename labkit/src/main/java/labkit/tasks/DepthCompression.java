@@ -8,6 +8,10 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.training.loss.L2Loss;
 import ai.djl.translate.TranslateException;
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import java.nio.FloatBuffer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -21,6 +25,9 @@ import labkit.bench.Latency;
 import labkit.bench.Quantiles;
 import labkit.data.NyuDepthV2;
 import labkit.io.FileTrees;
+import labkit.export.OnnxExporter;
+import labkit.export.OrtModel;
+import labkit.export.QdqPlan;
 import labkit.models.DepthNet;
 import labkit.nn.DeQuantStub;
 import labkit.nn.QuantStub;
@@ -68,7 +75,9 @@ import tech.tablesaw.api.Table;
  *
  * <p>Columns: test MSE and SSIM (depth / max depth, data range 1), the SSIM change against the original, DJL latency
  * per image (batch 1, median of repeated runs on the stated CPU and threads; quantization here is <b>simulated</b>
- * in float32, so this is not int8 speed), and the model file size (float32 parameters, or labkit's int8 file).
+ * in float32, so this is not int8 speed), the same row exported to ONNX (fp32, or static QDQ int8 with labkit's
+ * qparams) and timed on ONNX Runtime (batch 1, 1 thread, all files interleaved: the real int8 speed), the model file
+ * size (float32 parameters, or labkit's int8 file) and the ONNX file size.
  *
  * <pre>{@code
  * Table t = DepthCompression.of(results.model(best), results.trainSet(), results.testSet())
@@ -79,6 +88,10 @@ import tech.tablesaw.api.Table;
 public final class DepthCompression {
     /** Column with the latency, named so nobody reads it as int8 speed. */
     public static final String LATENCY = "djl_latency_ms (simulated quantization)";
+    /** Column with each row's exported ONNX model (fp32, or static QDQ int8) timed on ONNX Runtime: real int8 speed. */
+    public static final String ORT_LATENCY = "ort_latency_ms (real int8)";
+    /** Column with the size of each row's ONNX file (int8 weights in the int8 rows). */
+    public static final String ONNX_MB = "onnx_mb";
     /**
      * Column of the PTQ rows: the widest activation range (scale) over the median observer's. Tens or hundreds mean a
      * few inputs drive some activations far outside the typical range, and one per-tensor scale then rounds typical
@@ -204,9 +217,14 @@ public final class DepthCompression {
     }
 
     private record Row(String name, int clePairs, double mse, double ssim, double latencyMs, long bytes,
-            double actRangeRatio, String widestAct) {
+            double actRangeRatio, String widestAct, Path onnx) {
         Row(String name, int clePairs, double mse, double ssim, double latencyMs, long bytes) {
-            this(name, clePairs, mse, ssim, latencyMs, bytes, Double.NaN, "");
+            this(name, clePairs, mse, ssim, latencyMs, bytes, Double.NaN, "", null);
+        }
+
+        /** This row with the ONNX file it was exported to (fp32, or static QDQ int8). */
+        Row withOnnx(Path file) {
+            return new Row(name, clePairs, mse, ssim, latencyMs, bytes, actRangeRatio, widestAct, file);
         }
 
         Row withActivations(Map<String, labkit.quant.QParams> acts) {
@@ -218,7 +236,7 @@ public final class DepthCompression {
             double median = e.get(e.size() / 2).getValue().scale()[0];
             Map.Entry<String, labkit.quant.QParams> widest = e.get(e.size() - 1);
             return new Row(name, clePairs, mse, ssim, latencyMs, bytes, widest.getValue().scale()[0] / median,
-                    widest.getKey());
+                    widest.getKey(), onnx);
         }
     }
 
@@ -244,7 +262,7 @@ public final class DepthCompression {
             rows.add(qatRow("per-channel PTQ + QAT", weights, dir, qat, true));
             rows.add(qatRow("per-channel QAT", weights, dir, qat, false));
             rows.add(qatRow("per-tensor QAT", weights, dir, perTensorQat(backend), false));
-            return table(rows);
+            return table(rows, ortLatencies(rows));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write model files under " + dir + ": " + e.getMessage(), e);
         } finally {
@@ -326,8 +344,69 @@ public final class DepthCompression {
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot write " + dir + ": " + e.getMessage(), e);
             }
-            return score(name, v.model, 0, bytes);
+            Path onnx = dir.resolve(fileName(name) + ".onnx");
+            OnnxExporter.builder().build().export(v.model, inputShape(), onnx);
+            return score(name, v.model, 0, bytes).withOnnx(onnx);
         }
+    }
+
+    private Shape inputShape() {
+        return new Shape(1, 3, test.imageSize(), test.imageSize());
+    }
+
+    /** The converted model as a static QDQ int8 ONNX file (labkit's qparams), or null when it cannot be exported. */
+    private Path exportInt8(String name, Block model, Ptq ptq, Path dir) {
+        Path onnx = dir.resolve(fileName(name) + "_int8.onnx");
+        try {
+            OnnxExporter.builder().build().exportInt8(model, inputShape(), QdqPlan.of(ptq), onnx);
+            return onnx;
+        } catch (RuntimeException e) { // keep the study's other numbers; the row's ORT cells stay empty
+            System.out.println("  " + name + ": no int8 ONNX export (" + e.getMessage() + ")");
+            return null;
+        }
+    }
+
+    /**
+     * ONNX Runtime milliseconds per image of every row's ONNX file: batch 1 (test image 0), 1 intra-op thread, all
+     * files in one interleaved loop ({@link #latencyRuns} rounds after 2 warm-up rounds), medians; keyed by file.
+     */
+    private Map<Path, Double> ortLatencies(List<Row> rows) {
+        Map<Path, OrtModel> models = new LinkedHashMap<>();
+        Map<Path, double[]> ms = new LinkedHashMap<>();
+        float[] x;
+        try (NDManager m = NDManager.newBaseManager()) {
+            x = test.get(m, 0).getData().head().toFloatArray();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read test image 0: " + e.getMessage(), e);
+        }
+        try (OnnxTensor in = OnnxTensor.createTensor(OrtEnvironment.getEnvironment(), FloatBuffer.wrap(x),
+                inputShape().getShape())) {
+            for (Row r : rows) {
+                if (r.onnx() != null && !models.containsKey(r.onnx())) {
+                    models.put(r.onnx(), OrtModel.open(r.onnx(), 1));
+                    ms.put(r.onnx(), new double[latencyRuns]);
+                }
+            }
+            for (int i = -2; i < latencyRuns; i++) {
+                for (Map.Entry<Path, OrtModel> e : models.entrySet()) {
+                    long t0 = System.nanoTime();
+                    e.getValue().runDiscard(in);
+                    if (i >= 0) {
+                        ms.get(e.getKey())[i] = (System.nanoTime() - t0) / 1e6;
+                    }
+                }
+            }
+        } catch (OrtException e) {
+            throw new IllegalStateException("ONNX Runtime could not take test image 0: " + e.getMessage(), e);
+        } finally {
+            models.values().forEach(OrtModel::close);
+        }
+        Map<Path, Double> out = new LinkedHashMap<>();
+        ms.forEach((f, v) -> {
+            Arrays.sort(v);
+            out.put(f, latencyRuns % 2 == 1 ? v[latencyRuns / 2] : (v[latencyRuns / 2 - 1] + v[latencyRuns / 2]) / 2);
+        });
+        return out;
     }
 
     /** A PTQ row; with {@code withoutCle} given, CLE runs first, and if it finds no pair that row is reused. */
@@ -342,7 +421,7 @@ public final class DepthCompression {
                 if (pairs == 0) { // nothing changed: the same weights give the same quantized model
                     return new Row(name + " (no ReLU pairs: = row above)", 0, withoutCle.mse(), withoutCle.ssim(),
                             withoutCle.latencyMs(), withoutCle.bytes(), withoutCle.actRangeRatio(),
-                            withoutCle.widestAct());
+                            withoutCle.widestAct(), withoutCle.onnx());
                 }
             }
             // Ptq.prepare fuses again (a no-op on a fused model); prepareUnfused keeps every BN
@@ -354,7 +433,8 @@ public final class DepthCompression {
             }
             ptq.convert();
             long bytes = QuantizedModelFile.save(ptq, dir.resolve(fileName(name) + ".lkq"));
-            return score(name, v.model, pairs, bytes).withActivations(ptq.activationQParams());
+            return score(name, v.model, pairs, bytes).withActivations(ptq.activationQParams())
+                    .withOnnx(exportInt8(name, v.model, ptq, dir));
         }
     }
 
@@ -402,7 +482,7 @@ public final class DepthCompression {
                 }
                 qat.convert();
                 long bytes = QuantizedModelFile.save(qat.state(), dir.resolve(fileName(name) + ".lkq"));
-                return score(name, v.model, 0, bytes);
+                return score(name, v.model, 0, bytes).withOnnx(exportInt8(name, v.model, qat.state(), dir));
             }
         }
     }
@@ -438,7 +518,7 @@ public final class DepthCompression {
         }
     }
 
-    private Table table(List<Row> rows) {
+    private Table table(List<Row> rows, Map<Path, Double> ort) {
         StringColumn model = StringColumn.create("model");
         IntColumn pairs = IntColumn.create("cle_pairs");
         DoubleColumn mse = DoubleColumn.create("test_mse");
@@ -446,6 +526,8 @@ public final class DepthCompression {
         DoubleColumn dssim = DoubleColumn.create("ssim_vs_original");
         DoubleColumn lat = DoubleColumn.create(LATENCY);
         DoubleColumn mb = DoubleColumn.create("file_mb");
+        DoubleColumn ortMs = DoubleColumn.create(ORT_LATENCY);
+        DoubleColumn onnxMb = DoubleColumn.create(ONNX_MB);
         DoubleColumn ratio = DoubleColumn.create(ACT_RANGE);
         StringColumn widest = StringColumn.create("widest_activation");
         double ref = rows.get(0).ssim();
@@ -457,6 +539,13 @@ public final class DepthCompression {
             dssim.append(round(r.ssim() - ref, 1e5));
             lat.append(round(r.latencyMs(), 1e2));
             mb.append(round(r.bytes() / 1e6, 1e3));
+            if (r.onnx() != null && ort.containsKey(r.onnx())) {
+                ortMs.append(round(ort.get(r.onnx()), 1e2));
+                onnxMb.append(round(sizeOf(r.onnx()) / 1e6, 1e3));
+            } else {
+                ortMs.appendMissing();
+                onnxMb.appendMissing();
+            }
             if (Double.isNaN(r.actRangeRatio())) {
                 ratio.appendMissing();
             } else {
@@ -466,7 +555,16 @@ public final class DepthCompression {
         }
         return Table.create("DepthNet compression — " + test.size() + " test images at " + test.imageSize() + "², "
                 + backend + " observers, " + calibrationBatches + " calibration batches, " + qatEpochs + " QAT epochs; latency: batch 1, median of "
-                + latencyRuns + " on " + hardware(), model, pairs, mse, ssim, dssim, lat, mb, ratio, widest);
+                + latencyRuns + " on " + hardware() + "; ONNX Runtime: 1 thread, files interleaved", model, pairs, mse,
+                ssim, dssim, lat, ortMs, mb, onnxMb, ratio, widest);
+    }
+
+    private static long sizeOf(Path f) {
+        try {
+            return Files.size(f);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the size of " + f, e);
+        }
     }
 
     private static double round(double v, double scale) {
@@ -536,6 +634,17 @@ public final class DepthCompression {
         s.append(String.format(Locale.ROOT, "In DJL the simulated-quantized model takes %.2f× the float model's "
                 + "time per image: fake quantization adds work in float32; real int8 speed needs an int8 runtime.",
                 value(t, "BN-fused + per-channel PTQ", LATENCY) / value(t, "original", LATENCY)));
+        if (t.columnNames().contains(ORT_LATENCY)) {
+            double fp = value(t, "original", ORT_LATENCY);
+            double q = value(t, "BN-fused + per-channel PTQ", ORT_LATENCY);
+            if (!Double.isNaN(fp) && !Double.isNaN(q)) {
+                s.append(String.format(Locale.ROOT, " Exported and run on ONNX Runtime (1 thread), where every op has"
+                        + " an int8 kernel, the same per-channel PTQ model takes %.2f ms against the float model's %.2f"
+                        + " ms: %.2f× %s, in an ONNX file of %.2f MB against %.2f MB.", q, fp, q < fp ? fp / q : q / fp,
+                        q < fp ? "faster" : "slower (this CPU's int8 kernels do not pay here)",
+                        value(t, "BN-fused + per-channel PTQ", ONNX_MB), value(t, "original", ONNX_MB)));
+            }
+        }
         return s.toString();
     }
 
@@ -551,7 +660,8 @@ public final class DepthCompression {
     private static double value(Table t, String row, String column) {
         for (int i = 0; i < t.rowCount(); i++) {
             if (t.stringColumn("model").get(i).equals(row) || t.stringColumn("model").get(i).startsWith(row + " (")) {
-                return ((Number) t.column(column).get(i)).doubleValue();
+                Object v = t.column(column).get(i);
+                return v == null ? Double.NaN : ((Number) v).doubleValue();
             }
         }
         throw new IllegalArgumentException("no row '" + row + "' in the compression table");

@@ -41,8 +41,19 @@ class DepthCompressionTest {
                     assertTrue(!t.stringColumn("widest_activation").get(i).isEmpty(), row);
                 }
             }
+            // every row is exported and timed on ONNX Runtime; the int8 files hold int8 weights
+            double onnxFp32 = t.doubleColumn(DepthCompression.ONNX_MB).get(0);
+            for (int i = 0; i < 11; i++) {
+                String row = t.stringColumn("model").get(i);
+                assertTrue(t.doubleColumn(DepthCompression.ORT_LATENCY).get(i) > 0, row);
+                if (i >= 2) {
+                    double mb = t.doubleColumn(DepthCompression.ONNX_MB).get(i);
+                    assertTrue(mb < 0.5 * onnxFp32, row + ": ONNX " + mb + " MB vs fp32 " + onnxFp32);
+                }
+            }
             String text = DepthCompression.analysis(t);
             assertTrue(text.contains("no conv → ReLU → conv pairs"), text);
+            assertTrue(text.contains("Exported and run on ONNX Runtime"), text);
         }
     }
 
