@@ -25,7 +25,7 @@ public class ClipObserver extends Observer {
         this.random = new SplittableRandom(b.seed);
     }
 
-    /** Defaults: quint8 per-tensor affine, sample of 2^18 values, seed 0. */
+    /** Defaults: quint8 per-tensor affine, sample of 2^16 values, seed 0. */
     public static Builder builder(Calibration calibration) {
         return new Builder(calibration);
     }
@@ -105,7 +105,7 @@ public class ClipObserver extends Observer {
     /** Builder of {@link ClipObserver}. */
     public static class Builder extends Observer.Builder<Builder> {
         private final Calibration calibration;
-        private int sampleSize = 1 << 18;
+        private int sampleSize = 1 << 16;
         private long seed;
 
         Builder(Calibration calibration) {

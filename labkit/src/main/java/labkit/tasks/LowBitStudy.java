@@ -62,6 +62,11 @@ public final class LowBitStudy {
     public static final List<int[]> BITS = List.of(new int[] {8, 8}, new int[] {6, 8}, new int[] {4, 8},
             new int[] {4, 4});
 
+    /** The bit pairs of a run: {@link #BITS}, in quick mode only w8a8 and w4a4. */
+    public static List<int[]> bits() {
+        return Labkit.quick() ? List.of(BITS.get(0), BITS.get(3)) : BITS;
+    }
+
     /**
      * Calibration batches LAPQ's loss is computed on (its search calls the loss a few hundred times, so it sees
      * a fixed subset of the calibration set).
@@ -181,7 +186,7 @@ public final class LowBitStudy {
                 return s / lapqBatches;
             };
             return run("classifier", m -> fp32.copy(m, data.inputSize()), images, loss,
-                    blk -> Task5.accuracy(blk, data.validationDataset(), data.classOf()), workDir, METHODS, BITS,
+                    blk -> Task5.accuracy(blk, data.validationDataset(), data.classOf()), workDir, METHODS, bits(),
                     progress);
         } catch (ai.djl.translate.TranslateException | java.io.IOException e) {
             throw new IllegalStateException("cannot read the calibration images: " + e.getMessage(), e);
@@ -309,7 +314,7 @@ public final class LowBitStudy {
                 }
                 return s / lapqBatches;
             };
-            return run("detector", d::copy, images, loss, blk -> map(blk, d).ap(), workDir, METHODS, BITS,
+            return run("detector", d::copy, images, loss, blk -> map(blk, d).ap(), workDir, METHODS, bits(),
                     progress);
         }
     }
