@@ -23,7 +23,7 @@ import tech.tablesaw.api.Table;
 /** {@code labkit bench ...}: throughput tables measured on this machine (speed lives here, not in tests). */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks that print a table.",
         subcommands = {BenchCommand.Augment.class, DepthBench.class, BenchCommand.Prune.class,
-                BenchCommand.Engines.class})
+                BenchCommand.Engines.class, SrBench.class})
 public final class BenchCommand implements Runnable {
     @Override
     public void run() {

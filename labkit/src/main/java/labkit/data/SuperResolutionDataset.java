@@ -23,8 +23,13 @@ import labkit.image.YCbCr;
  * (a random {@code patch}×{@code patch} square, or the whole image trimmed to a multiple of the scale) and
  * degraded into its LR partner by a {@link Degradation} (blur, ↓scale bicubic, noise, JPEG). Records are
  * (LR, HR) as float32 in [0, 1]: 1×h×w and 1×(s·h)×(s·w) luma (Y of BT.601 YCbCr) by default, or 3-channel RGB
- * with {@code yOnly(false)}. Crops and degradations are drawn from a {@link Random} seeded by (seed, index), so
- * a record is the same every time it is read.
+ * with {@code yOnly(false)}. Crops and degradations are drawn from a {@link Random} seeded by (seed, epoch, index),
+ * so a record is the same every time it is read in the same epoch.
+ *
+ * <p>For training, {@code patchesPerImage(n)} makes each image give {@code n} records (different random crops) per
+ * epoch, {@link #setEpoch(int)} (called by {@code Task4.train} at every epoch start) draws new crops and
+ * degradations each epoch, and {@code flips(true)} applies one of the 8 flips/90° rotations to each HR patch, as
+ * EDSR trains. Decoded images are kept in memory when {@code patchesPerImage > 1}.
  */
 public final class SuperResolutionDataset extends RandomAccessDataset {
 
@@ -36,6 +41,13 @@ public final class SuperResolutionDataset extends RandomAccessDataset {
     private final int patch;
     private final boolean yOnly;
     private final long seed;
+    private final int patchesPerImage;
+    private final boolean flips;
+    private final java.util.Map<Integer, byte[]> cache = new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.Map<Integer, long[]> cachedShapes = new java.util.concurrent.ConcurrentHashMap<>();
+    private final int trim;
+    private final boolean centred;
+    private volatile int epoch;
 
     private SuperResolutionDataset(Builder b, List<Path> files) {
         super(b);
@@ -44,6 +56,10 @@ public final class SuperResolutionDataset extends RandomAccessDataset {
         this.patch = b.patch;
         this.yOnly = b.yOnly;
         this.seed = b.seed;
+        this.patchesPerImage = b.patchesPerImage;
+        this.flips = b.flips;
+        this.trim = b.trim == 0 ? b.degradation.scale() : b.trim;
+        this.centred = b.centred;
     }
 
     public static Builder builder() {
@@ -53,12 +69,47 @@ public final class SuperResolutionDataset extends RandomAccessDataset {
     public List<Path> files() { return files; }
     public Degradation degradation() { return degradation; }
     public int scale() { return degradation.scale(); }
+    /** Records (random crops) per image and epoch. */
+    public int patchesPerImage() { return patchesPerImage; }
 
-    /** Reads, crops and degrades image {@code index}: the pair as uint8 RGB images. */
+    /**
+     * Selects the epoch whose crops and degradations the records show (epoch 0 is the default). With one patch per
+     * image and no flips the records stay those of epoch 0 (the first version's fixed patches).
+     */
+    public SuperResolutionDataset setEpoch(int epoch) {
+        this.epoch = patchesPerImage > 1 || flips ? epoch : 0;
+        return this;
+    }
+
+    /** The image file record {@code index} is cut from. */
+    public Path fileOf(long index) {
+        return files.get(Math.toIntExact(index % files.size()));
+    }
+
+    private NDArray read(NDManager manager, int image) throws IOException {
+        if (patchesPerImage <= 1) {
+            return ImageFolderDataset.readImage(files.get(image), manager);
+        }
+        byte[] bytes = cache.get(image);
+        if (bytes == null) {
+            try (NDManager tmp = manager.newSubManager()) {
+                NDArray img = ImageFolderDataset.readImage(files.get(image), tmp);
+                bytes = img.toType(DataType.UINT8, false).toByteArray();
+                cachedShapes.put(image, img.getShape().getShape());
+                cache.put(image, bytes);
+            }
+        }
+        return manager.create(java.nio.ByteBuffer.wrap(bytes), new ai.djl.ndarray.types.Shape(cachedShapes.get(image)),
+                DataType.UINT8);
+    }
+
+    /** Reads, crops and degrades record {@code index}: the pair as uint8 RGB images. */
     public Pair pair(NDManager manager, int index) throws IOException {
-        Path f = files.get(index);
-        NDArray img = ImageFolderDataset.readImage(f, manager);
-        Random rng = new Random(seed * 1_000_003L + index);
+        int image = index % files.size();
+        Path f = files.get(image);
+        NDArray img = read(manager, image);
+        Random rng = new Random(epoch == 0 ? seed * 1_000_003L + index
+                : (seed * 1_000_003L + index) * 0x9E3779B97F4A7C15L + epoch);
         int s = degradation.scale();
         long h = img.getShape().get(0);
         long w = img.getShape().get(1);
@@ -68,12 +119,25 @@ public final class SuperResolutionDataset extends RandomAccessDataset {
                 throw new IllegalArgumentException("image " + f + " is " + w + "×" + h + ", smaller than the patch size "
                         + patch + "; use a smaller patch(...) or larger images");
             }
-            int y0 = rng.nextInt((int) (h - patch + 1));
-            int x0 = rng.nextInt((int) (w - patch + 1));
+            int y0 = centred ? (int) (h - patch) / 2 : rng.nextInt((int) (h - patch + 1));
+            int x0 = centred ? (int) (w - patch) / 2 : rng.nextInt((int) (w - patch + 1));
             hr = img.get(new NDIndex("{}:{}, {}:{}, :", y0, y0 + patch, x0, x0 + patch));
+            if (flips) {
+                int t = rng.nextInt(8);
+                if ((t & 1) != 0) {
+                    hr = hr.flip(1);
+                }
+                if ((t & 2) != 0) {
+                    hr = hr.flip(0);
+                }
+                if ((t & 4) != 0) {
+                    hr = hr.transpose(1, 0, 2);
+                }
+                hr = hr.duplicate();
+            }
         } else {
-            long hh = h / s * s;
-            long ww = w / s * s;
+            long hh = h / trim * trim;
+            long ww = w / trim * trim;
             if (hh == 0 || ww == 0) {
                 throw new IllegalArgumentException("image " + f + " is smaller than the scale " + s);
             }
@@ -97,7 +161,7 @@ public final class SuperResolutionDataset extends RandomAccessDataset {
 
     @Override
     protected long availableSize() {
-        return files.size();
+        return (long) files.size() * (patch > 0 ? patchesPerImage : 1);
     }
 
     @Override
@@ -105,8 +169,9 @@ public final class SuperResolutionDataset extends RandomAccessDataset {
 
     @Override
     public String toString() {
-        return String.format(Locale.ROOT, "SuperResolutionDataset(%d images, patch %s, %s, %s)", files.size(),
-                patch > 0 ? patch + "px" : "whole", yOnly ? "Y only" : "RGB", degradation);
+        return String.format(Locale.ROOT, "SuperResolutionDataset(%d images, patch %s%s%s, %s, %s)", files.size(),
+                patch > 0 ? patch + "px" : "whole", patch > 0 && patchesPerImage > 1 ? " ×" + patchesPerImage + " per image" : "",
+                patch > 0 && flips ? ", flips" : "", yOnly ? "Y only" : "RGB", degradation);
     }
 
     /** Builder: HR folder or files, degradation (default {@link Degradation#builder()}), patch, Y-only, seed. */
@@ -116,6 +181,10 @@ public final class SuperResolutionDataset extends RandomAccessDataset {
         private int patch;
         private boolean yOnly = true;
         private long seed;
+        private int patchesPerImage = 1;
+        private boolean flips;
+        private int trim;
+        private boolean centred;
 
         @Override
         protected Builder self() { return this; }
@@ -143,6 +212,23 @@ public final class SuperResolutionDataset extends RandomAccessDataset {
         public Builder patch(int p) { this.patch = p; return this; }
         public Builder yOnly(boolean y) { this.yOnly = y; return this; }
         public Builder seed(long s) { this.seed = s; return this; }
+        /** Random crops per image and epoch (default 1; needs {@code patch > 0}). */
+        public Builder patchesPerImage(int n) {
+            if (n < 1) {
+                throw new IllegalArgumentException("patchesPerImage must be >= 1, got " + n);
+            }
+            this.patchesPerImage = n;
+            return this;
+        }
+        /**
+         * Whole images ({@code patch(0)}) are trimmed to a multiple of {@code multiple} (a multiple of the scale;
+         * default the scale), e.g. 24 so that ×3 LR sides are multiples of 8.
+         */
+        public Builder trim(int multiple) { this.trim = multiple; return this; }
+        /** Cut the patch from the image's centre instead of a random place (held-out sets of real photos). */
+        public Builder centred(boolean c) { this.centred = c; return this; }
+        /** One of the 8 flips / 90° rotations per HR patch, drawn per record (default off). */
+        public Builder flips(boolean f) { this.flips = f; return this; }
 
         public SuperResolutionDataset build() {
             if (files == null || files.isEmpty()) {
@@ -151,6 +237,10 @@ public final class SuperResolutionDataset extends RandomAccessDataset {
             if (patch < 0 || patch % degradation.scale() != 0) {
                 throw new IllegalArgumentException("patch must be 0 or a positive multiple of the scale "
                         + degradation.scale() + ", got " + patch);
+            }
+            if (trim < 0 || trim % degradation.scale() != 0) {
+                throw new IllegalArgumentException("trim must be a positive multiple of the scale "
+                        + degradation.scale() + ", got " + trim);
             }
             if (sampler == null) {
                 setSampling(8, true);

@@ -161,6 +161,9 @@ public final class Fit implements AutoCloseable {
                 if (train instanceof Seedable seedable) {
                     seedable.reseed(seedFor(epoch) * 31L + 17); // augmentations: a function of (seed, epoch) too
                 }
+                if (train instanceof labkit.data.SuperResolutionDataset d) {
+                    d.setEpoch(epoch); // new random crops and degradations each epoch, a function of (seed, epoch)
+                }
                 for (java.util.function.IntConsumer c : b.onEpochStart) {
                     c.accept(epoch);
                 }

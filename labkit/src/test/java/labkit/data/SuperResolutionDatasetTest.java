@@ -35,4 +35,29 @@ class SuperResolutionDatasetTest {
                 () -> SuperResolutionDataset.builder().folder(tmp.resolve("nope")));
         assertTrue(e.getMessage().contains("nope"));
     }
+
+    @Test
+    void manyPatchesPerImageNewEachEpochWithFlips() throws Exception {
+        SegmentationShapes.write(tmp, 2, 60, 5);
+        SuperResolutionDataset ds = SuperResolutionDataset.builder().folder(tmp.resolve("images")).patch(24)
+                .patchesPerImage(5).flips(true).seed(1).build();
+        assertEquals(10, ds.size(), "2 images × 5 patches");
+        assertEquals(ds.files().get(1), ds.fileOf(3));
+        try (NDManager m = NDManager.newBaseManager()) {
+            var a = ds.get(m, 0).getLabels().head();
+            var b = ds.get(m, 2).getLabels().head();
+            assertTrue(a.sub(b).abs().max().getFloat() > 0, "two patches of one image differ");
+            assertEquals(0f, a.sub(ds.get(m, 0).getLabels().head()).abs().max().getFloat(), "same epoch, same record");
+            ds.setEpoch(1);
+            var c = ds.get(m, 0).getLabels().head();
+            assertTrue(a.sub(c).abs().max().getFloat() > 0, "a new epoch draws a new patch");
+            ds.setEpoch(0);
+            assertEquals(0f, a.sub(ds.get(m, 0).getLabels().head()).abs().max().getFloat(), "epoch 0 again: same patch");
+        }
+        assertThrows(IllegalArgumentException.class, () -> SuperResolutionDataset.builder().patchesPerImage(0));
+        SuperResolutionDataset whole = SuperResolutionDataset.builder().folder(tmp.resolve("images")).trim(24).build();
+        try (NDManager m = NDManager.newBaseManager()) {
+            assertEquals(new Shape(1, 48, 48), whole.get(m, 0).getLabels().head().getShape(), "60 trimmed to 48");
+        }
+    }
 }

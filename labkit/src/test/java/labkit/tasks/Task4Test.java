@@ -53,12 +53,23 @@ class Task4Test {
     @Test
     void shortTrainingLowersTheLossAndReportsPsnr() throws Exception {
         Path folder = Task4.syntheticData(tmp.resolve("t"), 5, 2);
-        SuperResolutionDataset train = Task4.trainSet(folder, 1, 24, 4);
+        // the first version's recipe keeps one fixed patch per image, so its training loss must fall
+        Task4.Recipe fixed = Task4.legacy().patch(24).batch(4);
+        SuperResolutionDataset train = Task4.trainSet(folder, 1, fixed);
         SuperResolutionDataset heldOut = Task4.heldOutSet(folder, 1);
         try (Model model = Task4.model(); NDManager m = NDManager.newBaseManager()) {
-            History h = Task4.train(model, train, heldOut, 3, 11);
+            History h = Task4.train(model, train, heldOut, 3, 11, fixed);
             assertEquals(3, h.size());
             assertTrue(h.last(History.TRAIN_LOSS) < h.column(History.TRAIN_LOSS).get(0), "training loss should go down: " + h);
+            // the course recipe: new random patches every epoch, L1, cosine rate
+            SuperResolutionDataset many = Task4.trainSet(folder, 1, 24, 4);
+            assertEquals(4L * Task4.recipe().patchesPerImage(), many.size());
+            try (Model other = Task4.model()) {
+                History r = Task4.train(other, many, heldOut, 2, 11);
+                assertEquals(Task4.LEARNING_RATE * 0.01 + (Task4.LEARNING_RATE - Task4.LEARNING_RATE * 0.01) / 2,
+                        r.column("lr").get(1), 1e-9, "cosine over 2 epochs: half way down in epoch 2");
+                assertTrue(Double.isFinite(r.last(History.TRAIN_LOSS)) && r.last(History.TRAIN_LOSS) < 0.2, r.toString());
+            }
 
             Table p = Task4.psnrTable(model, heldOut);
             assertEquals(2, p.rowCount());
