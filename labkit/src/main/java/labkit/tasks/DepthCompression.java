@@ -402,10 +402,7 @@ public final class DepthCompression {
             models.values().forEach(OrtModel::close);
         }
         Map<Path, Double> out = new LinkedHashMap<>();
-        ms.forEach((f, v) -> {
-            Arrays.sort(v);
-            out.put(f, latencyRuns % 2 == 1 ? v[latencyRuns / 2] : (v[latencyRuns / 2 - 1] + v[latencyRuns / 2]) / 2);
-        });
+        ms.forEach((f, v) -> out.put(f, Quantiles.median(v)));
         return out;
     }
 
