@@ -1,5 +1,6 @@
 package labkit.data;
 
+import labkit.EpochAware;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -31,7 +32,7 @@ import labkit.image.YCbCr;
  * degradations each epoch, and {@code flips(true)} applies one of the 8 flips/90° rotations to each HR patch, as
  * EDSR trains. Decoded images are kept in memory when {@code patchesPerImage > 1}.
  */
-public final class SuperResolutionDataset extends RandomAccessDataset {
+public final class SuperResolutionDataset extends RandomAccessDataset implements EpochAware {
 
     /** One pair as H×W×3 uint8 RGB images (before the tensor conversion), with the degradation used. */
     public record Pair(NDArray hr, NDArray lr, Degradation.Params params) {}
@@ -71,6 +72,12 @@ public final class SuperResolutionDataset extends RandomAccessDataset {
     public int scale() { return degradation.scale(); }
     /** Records (random crops) per image and epoch. */
     public int patchesPerImage() { return patchesPerImage; }
+
+    /** Called by {@code Fit} at every epoch start: the same as {@link #setEpoch(int)}. */
+    @Override
+    public void startEpoch(int epoch) {
+        setEpoch(epoch);
+    }
 
     /**
      * Selects the epoch whose crops and degradations the records show (epoch 0 is the default). With one patch per

@@ -32,6 +32,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
+import labkit.EpochAware;
 import labkit.Seedable;
 import labkit.nn.BlockTree;
 
@@ -161,8 +162,8 @@ public final class Fit implements AutoCloseable {
                 if (train instanceof Seedable seedable) {
                     seedable.reseed(seedFor(epoch) * 31L + 17); // augmentations: a function of (seed, epoch) too
                 }
-                if (train instanceof labkit.data.SuperResolutionDataset d) {
-                    d.setEpoch(epoch); // new random crops and degradations each epoch, a function of (seed, epoch)
+                if (train instanceof EpochAware d) {
+                    d.startEpoch(epoch); // new random crops and degradations each epoch, a function of (seed, epoch)
                 }
                 for (java.util.function.IntConsumer c : b.onEpochStart) {
                     c.accept(epoch);
