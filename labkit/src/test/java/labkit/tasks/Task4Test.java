@@ -61,12 +61,13 @@ class Task4Test {
             History h = Task4.train(model, train, heldOut, 3, 11, fixed);
             assertEquals(3, h.size());
             assertTrue(h.last(History.TRAIN_LOSS) < h.column(History.TRAIN_LOSS).get(0), "training loss should go down: " + h);
-            // the course recipe: new random patches every epoch, L1, cosine rate
-            SuperResolutionDataset many = Task4.trainSet(folder, 1, 24, 4);
-            assertEquals(4L * Task4.recipe().patchesPerImage(), many.size());
+            // a cosine schedule through Task4.train (the recipe's rate and schedule reach Fit)
+            Task4.Recipe cosine = fixed.cosine(true);
+            SuperResolutionDataset many = Task4.trainSet(folder, 1, cosine);
+            assertEquals(4L, many.size());
             try (Model other = Task4.model()) {
-                History r = Task4.train(other, many, heldOut, 2, 11);
-                assertEquals(Task4.LEARNING_RATE * 0.01 + (Task4.LEARNING_RATE - Task4.LEARNING_RATE * 0.01) / 2,
+                History r = Task4.train(other, many, heldOut, 2, 11, cosine);
+                assertEquals(cosine.lr() * 0.01 + (cosine.lr() - cosine.lr() * 0.01) / 2,
                         r.column("lr").get(1), 1e-9, "cosine over 2 epochs: half way down in epoch 2");
                 assertTrue(Double.isFinite(r.last(History.TRAIN_LOSS)) && r.last(History.TRAIN_LOSS) < 0.2, r.toString());
             }
