@@ -79,8 +79,10 @@ public final class Lapq {
         double[] mult = new double[keys.size()];
         java.util.Arrays.fill(mult, 1.0);
         int[] evals = {0};
+        double[] applied = new double[mult.length];
+        java.util.Arrays.fill(applied, Double.NaN);
         ToDoubleFunction<double[]> f = mm -> {
-            apply(ptq, keys, init, mm, floatWeights);
+            apply(ptq, keys, init, mm, applied, floatWeights); // only the tensors whose multiplier changed
             evals[0]++;
             double l = loss.applyAsDouble(model);
             if (Double.isNaN(l)) {
@@ -130,11 +132,18 @@ public final class Lapq {
         return new Result(converted, initial, best, evals[0], found);
     }
 
-    /** Freezes every activation and sets every weight to its fake-quantized value with multiplied scales. */
-    private static void apply(Ptq ptq, List<String> keys, List<QParams> init, double[] mult,
+    /**
+     * Freezes each activation and sets each weight to its fake-quantized value with multiplied scales, for the
+     * tensors whose multiplier differs from {@code applied} (updated).
+     */
+    private static void apply(Ptq ptq, List<String> keys, List<QParams> init, double[] mult, double[] applied,
                               Map<String, float[]> floatWeights) {
         Block model = ptq.model();
         for (int i = 0; i < keys.size(); i++) {
+            if (mult[i] == applied[i]) {
+                continue;
+            }
+            applied[i] = mult[i];
             String k = keys.get(i);
             QParams qp = scaled(init.get(i), mult[i]);
             if (k.startsWith("act:")) {
