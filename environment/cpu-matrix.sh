@@ -23,6 +23,7 @@ fi
 pattern=""
 for p in "${PACKAGES[@]}"; do pattern+="${pattern:+,}labkit.$p.**.*Test"; done
 
+mkdir -p "$ROOT/build"
 failed=()
 for set in "${SETS[@]}"; do
   case "$set" in default|avx2|avx512) ;; *) echo "cpu-matrix: unknown kernel set '$set' (default, avx2, avx512)" >&2; exit 2 ;; esac
