@@ -67,6 +67,11 @@ public final class LowBitStudy {
         return Labkit.quick() ? List.of(BITS.get(0), BITS.get(3)) : BITS;
     }
 
+    /** The methods of a run: {@link #METHODS}; quick mode leaves out LAPQ (its search is the slow part). */
+    public static List<String> methods() {
+        return Labkit.quick() ? METHODS.subList(0, METHODS.size() - 1) : METHODS;
+    }
+
     /**
      * Calibration batches LAPQ's loss is computed on (its search calls the loss a few hundred times, so it sees
      * a fixed subset of the calibration set).
@@ -186,7 +191,7 @@ public final class LowBitStudy {
                 return s / lapqBatches;
             };
             return run("classifier", m -> fp32.copy(m, data.inputSize()), images, loss,
-                    blk -> Task5.accuracy(blk, data.validationDataset(), data.classOf()), workDir, METHODS, bits(),
+                    blk -> Task5.accuracy(blk, data.validationDataset(), data.classOf()), workDir, methods(), bits(),
                     progress);
         } catch (ai.djl.translate.TranslateException | java.io.IOException e) {
             throw new IllegalStateException("cannot read the calibration images: " + e.getMessage(), e);
@@ -314,7 +319,7 @@ public final class LowBitStudy {
                 }
                 return s / lapqBatches;
             };
-            return run("detector", d::copy, images, loss, blk -> map(blk, d).ap(), workDir, METHODS, bits(),
+            return run("detector", d::copy, images, loss, blk -> map(blk, d).ap(), workDir, methods(), bits(),
                     progress);
         }
     }
